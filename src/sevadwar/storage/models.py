@@ -1,0 +1,15 @@
+"""Every feature's models, imported once so ``metadata`` knows every table (Alembic uses it)."""
+
+from __future__ import annotations
+
+from sevadwar.applications import models as _applications
+from sevadwar.audit import models as _audit
+from sevadwar.conversation import models as _conversation
+from sevadwar.messaging import models as _messaging
+from sevadwar.privacy import models as _privacy
+from sevadwar.storage.base import Base
+from sevadwar.tickets import models as _tickets
+
+metadata = Base.metadata
+
+__all__ = ["_applications", "_audit", "_conversation", "_messaging", "_privacy", "_tickets", "metadata"]
