@@ -231,7 +231,16 @@ class TemplateMessage:
     kind: str = field(default="template", init=False)
 
 
-Outbound = Text | Buttons | ListMenu | CtaUrl | DocumentMessage | ImageMessage | TemplateMessage
+@dataclass(frozen=True, slots=True)
+class ReadReceipt:
+    """Mark the citizen's message as read (blue ticks) and show "typing…" while we answer."""
+
+    message_id: str
+    typing: bool = True
+    kind: str = field(default="read", init=False)
+
+
+Outbound = Text | Buttons | ListMenu | CtaUrl | DocumentMessage | ImageMessage | TemplateMessage | ReadReceipt
 
 _OUTBOUND_TYPES: dict[str, type[Any]] = {
     "text": Text,
@@ -241,6 +250,7 @@ _OUTBOUND_TYPES: dict[str, type[Any]] = {
     "document": DocumentMessage,
     "image": ImageMessage,
     "template": TemplateMessage,
+    "read": ReadReceipt,
 }
 
 

@@ -1,0 +1,221 @@
+"""The outbox: replies written with the state change that caused them, sent in order per citizen.
+
+A sender claims the oldest unsent message of a citizen whose earlier messages are all sent, under
+a lease (``state = sending``, ``lease_until``), commits, calls the provider, then records the
+outcome. If the process dies after the provider accepted the message but before that outcome is
+committed, the lease expires and the message is sent again: at most one duplicate per message, in
+that window only (see docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from sevadwar.channels.base import DeliveryStatus, Outbound, outbound_to_dict
+from sevadwar.messaging.models import OutboxMessage, OutboxState
+from sevadwar.storage.base import utcnow
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 10
+_UNSENT = (OutboxState.PENDING, OutboxState.SENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Where a reply goes: the channel and the citizen's addresses on it."""
+
+    citizen_key: str
+    channel: str
+    wa_id: str | None = None
+    user_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"wa_id": self.wa_id, "user_id": self.user_id}
+
+
+def enqueue(
+    session: Session,
+    recipient: Recipient,
+    messages: Sequence[Outbound],
+    *,
+    cause: str | None = None,
+    now: datetime | None = None,
+) -> list[OutboxMessage]:
+    """Add replies to the outbox in the caller's transaction, in order."""
+    now = now or utcnow()
+    rows = [
+        OutboxMessage(
+            citizen_key=recipient.citizen_key,
+            channel=recipient.channel,
+            recipient=recipient.as_dict(),
+            payload=outbound_to_dict(message),
+            state=OutboxState.PENDING,
+            attempts=0,
+            not_before=now,
+            cause=cause,
+            created_at=now,
+        )
+        for message in messages
+    ]
+    session.add_all(rows)
+    return rows
+
+
+def claim_next_message(
+    session: Session, *, channels: Sequence[str], now: datetime | None = None
+) -> OutboxMessage | None:
+    """Lease the next message that may be sent now, keeping per-citizen order; None if none."""
+    now = now or utcnow()
+    claimable = or_(
+        and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.not_before <= now),
+        and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.lease_until < now),
+    )
+    older = aliased(OutboxMessage)
+    blocked = exists().where(
+        and_(
+            older.citizen_key == OutboxMessage.citizen_key,
+            older.state.in_(_UNSENT),
+            older.id < OutboxMessage.id,
+        )
+    )
+    statement = (
+        select(OutboxMessage)
+        .where(OutboxMessage.channel.in_(channels), claimable, ~blocked)
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True, of=OutboxMessage)
+    message = session.scalars(statement).first()
+    if message is not None:
+        message.state = OutboxState.SENDING
+        message.lease_until = now + LEASE
+        message.attempts += 1
+    return message
+
+
+def mark_sent(session: Session, message_id: int, provider_message_id: str, *, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            state=OutboxState.SENT,
+            provider_message_id=provider_message_id or None,
+            sent_at=now,
+            lease_until=None,
+            error_code=None,
+            error_detail=None,
+            delivery_status=func.coalesce(OutboxMessage.delivery_status, DeliveryStatus.SENT.value),
+        )
+    )
+
+
+def backoff_delay(attempts: int, *, base: float = 1.0, cap: float = 300.0) -> float:
+    """Exponential back-off with full jitter, in seconds."""
+    return random.uniform(0, min(cap, base * 2 ** max(attempts - 1, 0)))  # noqa: S311
+
+
+def mark_retry(
+    session: Session,
+    message_id: int,
+    *,
+    delay: float,
+    error_code: int | None,
+    detail: str,
+    now: datetime | None = None,
+) -> str:
+    """Put a message back for a later try, or give up after MAX_ATTEMPTS. Returns the new state."""
+    now = now or utcnow()
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        return "missing"
+    message.error_code = error_code
+    message.error_detail = detail[:2000]
+    message.lease_until = None
+    if message.attempts >= MAX_ATTEMPTS:
+        message.state = OutboxState.DEAD
+    else:
+        message.state = OutboxState.PENDING
+        message.not_before = now + timedelta(seconds=delay)
+    return message.state
+
+
+def mark_failed(session: Session, message_id: int, *, error_code: int | None, detail: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(state=OutboxState.FAILED, error_code=error_code, error_detail=detail[:2000], lease_until=None)
+    )
+
+
+def replace_payload(session: Session, message_id: int, payload: dict[str, Any]) -> None:
+    """Swap the content (e.g. for the approved template outside the 24-hour window) and retry now."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(payload=payload, state=OutboxState.PENDING, lease_until=None, not_before=utcnow())
+    )
+
+
+_RANK = case(
+    {s.value: s.rank for s in DeliveryStatus},
+    value=OutboxMessage.delivery_status,
+    else_=0,
+)
+
+
+def merge_delivery_status(
+    session: Session,
+    provider_message_id: str,
+    status: DeliveryStatus,
+    *,
+    errors: list[dict[str, Any]] | None,
+    at: datetime,
+) -> bool:
+    """Apply a delivery receipt monotonically: a late "sent" never overwrites "read".
+
+    Returns False when nothing changed (unknown message, or the status is not newer).
+    """
+    values: dict[str, Any] = {"delivery_status": status.value, "delivery_updated_at": at}
+    if status is DeliveryStatus.FAILED:
+        values["delivery_errors"] = errors or []
+        if errors:
+            values["error_code"] = errors[0].get("code")
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.provider_message_id == provider_message_id, _RANK < status.rank)
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def messages_for(session: Session, citizen_key: str, *, after_id: int = 0, limit: int = 50) -> list[OutboxMessage]:
+    """A citizen's replies after ``after_id``, oldest first (the simulator reads these)."""
+    statement = (
+        select(OutboxMessage)
+        .where(OutboxMessage.citizen_key == citizen_key, OutboxMessage.id > after_id)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def outbox_depth(session: Session, now: datetime | None = None) -> tuple[int, float]:
+    """Unsent messages and the age in seconds of the oldest one."""
+    now = now or utcnow()
+    count, oldest = session.execute(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.state.in_(_UNSENT))
+    ).one()
+    if oldest is None:
+        return int(count), 0.0
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), max((now - oldest).total_seconds(), 0.0)
