@@ -1,0 +1,261 @@
+"""The I/O shell around the pure engine: load state, step, carry out the effects, save.
+
+Everything here runs inside the worker's single transaction for one inbound event: the state,
+the domain actions (consent, application, ticket, erasure), the audit rows and the replies in the
+outbox commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from prometheus_client import Counter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sevadwar.applications.actions import do_submit_application
+from sevadwar.applications.models import Application
+from sevadwar.applications.queries import application_of, applications_of, count_applications_of
+from sevadwar.applications.sla import compensation_rupees, days_late
+from sevadwar.catalogue.catalogue import Catalogue
+from sevadwar.catalogue.fees import quote_fee
+from sevadwar.channels.base import InboundMessage, Outbound, ReadReceipt, Text
+from sevadwar.conversation import views
+from sevadwar.conversation.context import IST, Context, Department, Understander
+from sevadwar.conversation.effects import (
+    Effect,
+    EraseData,
+    FunnelStep,
+    OpenTicket,
+    RecordConsent,
+    Reply,
+    ShowStatus,
+    SubmitApplication,
+    WithdrawConsent,
+)
+from sevadwar.conversation.engine import step
+from sevadwar.conversation.models import Conversation
+from sevadwar.conversation.prompts import Commands, Prompts
+from sevadwar.conversation.state import State
+from sevadwar.messaging.outbox import Recipient, enqueue
+from sevadwar.privacy.actions import do_erase_citizen, do_record_consent, do_withdraw_consent
+from sevadwar.tickets.actions import GRIEVANCE_DAYS, do_open_ticket
+from sevadwar.tickets.models import TicketKind
+
+log = logging.getLogger(__name__)
+
+FUNNEL = Counter("sevadwar_funnel_steps_total", "Conversation funnel steps reached", ["step"])
+
+
+@dataclass(frozen=True)
+class ConversationService:
+    catalogue: Catalogue
+    understanding: Understander
+    prompts: Prompts
+    commands: Commands
+    encrypt: Callable[[str], str]
+    clock: Callable[[], datetime]
+    read_receipts: bool = True
+
+    def context(self, now: datetime) -> Context:
+        departments = tuple(
+            Department(d.department.id, d.department.title, tuple(s.id for s in d.services))
+            for d in self.catalogue.departments()
+        )
+        return Context(
+            services={s.id: s for s in self.catalogue},
+            departments=departments,
+            understanding=self.understanding,
+            prompts=self.prompts,
+            commands=self.commands,
+            now=now,
+            encrypt=self.encrypt,
+            quote_fee=quote_fee,
+        )
+
+    def handle(self, session: Session, message: InboundMessage, *, cause: str) -> None:
+        now = self.clock()
+        conversation = self._load(session, message)
+        state = State.load(conversation.state)
+        ctx = self.context(now)
+        new_state, effects = step(state, message, ctx)
+        recipient = Recipient(
+            citizen_key=message.citizen.key,
+            channel=message.citizen.channel,
+            wa_id=message.citizen.wa_id or conversation.wa_id,
+            user_id=message.citizen.user_id or conversation.user_id,
+        )
+        replies: list[Outbound] = []
+        if self.read_receipts and message.citizen.channel == "whatsapp":
+            replies.append(ReadReceipt(message.message_id))
+        language = new_state.language or "en"
+        for effect in effects:
+            replies += self._apply(session, effect, recipient, language, ctx)
+        if any(isinstance(effect, EraseData) for effect in effects):
+            session.expunge(conversation)  # its row was deleted with the citizen's data
+        else:
+            self._save(conversation, new_state, message, now)
+        enqueue(session, recipient, replies, cause=cause, now=now)
+
+    # ------------------------------------------------------------------ state
+
+    def _load(self, session: Session, message: InboundMessage) -> Conversation:
+        statement = select(Conversation).where(Conversation.citizen_key == message.citizen.key)
+        if session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        conversation = session.scalars(statement).first()
+        if conversation is None:
+            conversation = Conversation(
+                citizen_key=message.citizen.key, channel=message.citizen.channel, state={}, state_version=1
+            )
+            session.add(conversation)
+        return conversation
+
+    def _save(self, conversation: Conversation, state: State, message: InboundMessage, now: datetime) -> None:
+        conversation.state = state.dump()
+        conversation.language = state.language
+        conversation.last_inbound_at = now
+        conversation.updated_at = now
+        if state.consented:  # the phone number is personal data: kept only after consent
+            conversation.wa_id = message.citizen.wa_id or conversation.wa_id
+            conversation.user_id = message.citizen.user_id or conversation.user_id
+
+    # ------------------------------------------------------------------ effects
+
+    def _apply(  # noqa: C901 - a flat dispatch over effect types
+        self, session: Session, effect: Effect, recipient: Recipient, language: str, ctx: Context
+    ) -> list[Outbound]:
+        t = self.prompts.text
+        if isinstance(effect, Reply):
+            return [effect.message]
+        if isinstance(effect, FunnelStep):
+            FUNNEL.labels(effect.name).inc()
+            return []
+        if isinstance(effect, RecordConsent):
+            do_record_consent(
+                session,
+                citizen_key=recipient.citizen_key,
+                notice_version=effect.notice_version,
+                language=effect.language,
+                channel=recipient.channel,
+                now=ctx.now,
+            )
+            return []
+        if isinstance(effect, WithdrawConsent):
+            do_withdraw_consent(session, citizen_key=recipient.citizen_key, now=ctx.now)
+            return [Text(t(language, "consent_withdrawn"))]
+        if isinstance(effect, SubmitApplication):
+            return self._submit(session, effect, recipient, ctx)
+        if isinstance(effect, ShowStatus):
+            return self._status(session, effect, recipient.citizen_key, language, ctx)
+        if isinstance(effect, OpenTicket):
+            ticket = do_open_ticket(
+                session,
+                kind=TicketKind(effect.kind),
+                citizen_key=recipient.citizen_key,
+                channel=recipient.channel,
+                language=language,
+                text=effect.text,
+                reference=effect.references[0] if effect.references else None,
+            )
+            if effect.kind == TicketKind.GRIEVANCE:
+                return [Text(t(language, "grievance_created", ticket=ticket.id, days=GRIEVANCE_DAYS))]
+            return [Text(t(language, "human_created", ticket=ticket.id))]
+        if isinstance(effect, EraseData):
+            kept = do_erase_citizen(session, citizen_key=recipient.citizen_key, now=ctx.now)
+            summary = t(language, "erase_kept_records", count=kept) if kept else t(language, "erase_kept_none")
+            return [Text(t(language, "erase_done", kept=summary))]
+        raise TypeError(f"unknown effect {effect!r}")
+
+    def _submit(self, session: Session, effect: SubmitApplication, recipient: Recipient, ctx: Context) -> list[Outbound]:
+        service = self.catalogue[effect.service_id]
+        quote = quote_fee(service, effect.answers, ctx.today)
+        application = do_submit_application(
+            session,
+            service,
+            citizen_key=recipient.citizen_key,
+            channel=recipient.channel,
+            language=effect.language,
+            answers=effect.answers,
+            documents=effect.documents,
+            fee_paise=quote.amount_paise,
+            now=ctx.now,
+        )
+        FUNNEL.labels("submitted").inc()
+        lang = effect.language
+        replies: list[Outbound] = [
+            Text(
+                self.prompts.text(
+                    lang,
+                    "submitted",
+                    service=service.name.get(lang),
+                    reference=application.reference,
+                    due=_date(application.due_at),
+                )
+            )
+        ]
+        if quote.amount_paise:
+            fee = views.fee_text(ctx, lang, service, effect.answers)
+            replies.append(Text(self.prompts.text(lang, "submitted_fee", fee=fee)))
+        return replies
+
+    def _status(
+        self, session: Session, effect: ShowStatus, citizen_key: str, language: str, ctx: Context
+    ) -> list[Outbound]:
+        t = self.prompts.text
+        if effect.reference:
+            application = application_of(session, citizen_key, effect.reference)
+            if application is None:
+                return [Text(t(language, "status_not_found", reference=effect.reference))]
+            return [Text(self._status_detail(application, language, ctx))]
+        applications = applications_of(session, citizen_key)
+        if not applications:
+            return [Text(t(language, "status_none"))]
+        lines = [t(language, "status_title")]
+        lines += [self._status_line(a, language, ctx) for a in applications]
+        total = count_applications_of(session, citizen_key)
+        if total > len(applications):
+            lines.append(f"(+{total - len(applications)})")
+        return [Text("\n".join(lines))]
+
+    def _service_name(self, service_id: str, language: str) -> str:
+        service = self.catalogue.get(service_id)
+        return service.name.get(language) if service else service_id
+
+    def _status_line(self, application: Application, language: str, ctx: Context) -> str:
+        names = self.prompts.mapping(language, "status_names")
+        values: dict[str, Any] = {
+            "reference": application.reference,
+            "service": self._service_name(application.service_id, language),
+            "status": names.get(application.status, application.status),
+            "due": _date(application.due_at),
+        }
+        late = days_late(application.due_at, ctx.now) if application.decided_at is None else 0
+        if late:
+            compensation = compensation_rupees(application.due_at, ctx.now)
+            return self.prompts.text(language, "status_line_overdue", days=late, compensation=compensation, **values)
+        return self.prompts.text(language, "status_line", **values)
+
+    def _status_detail(self, application: Application, language: str, ctx: Context) -> str:
+        names = self.prompts.mapping(language, "status_names")
+        detail = self.prompts.text(
+            language,
+            "status_detail",
+            reference=application.reference,
+            service=self._service_name(application.service_id, language),
+            status=names.get(application.status, application.status),
+            submitted=_date(application.submitted_at),
+            due=_date(application.due_at),
+        )
+        late = days_late(application.due_at, ctx.now) if application.decided_at is None else 0
+        if late:
+            detail += "\n" + self._status_line(application, language, ctx)
+        return detail
+
+
+def _date(moment: datetime) -> str:
+    return moment.astimezone(IST).strftime("%d/%m/%Y")

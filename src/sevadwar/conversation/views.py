@@ -1,0 +1,315 @@
+"""Building the messages a citizen sees: menus, lists, service cards, questions, the review.
+
+Everything here fits WhatsApp's limits by construction (3 buttons, 10 list rows, short titles);
+long lists are paginated with a "More" row whose id carries the next page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sevadwar.catalogue.schema import DocumentSpec, FieldType, FormField, Service
+from sevadwar.channels.base import Button, Buttons, ListMenu, Outbound, Row, Section, Text
+from sevadwar.conversation.answers import display_answer
+from sevadwar.conversation.context import Context
+
+PAGE_ROWS = 9  # nine choices and a "More" row fit Meta's ten
+TITLE = 24
+DESCRIPTION = 72
+BUTTON = 20
+
+
+def clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def paged_list(
+    ctx: Context,
+    lang: str,
+    *,
+    body: str,
+    button: str,
+    section: str,
+    rows: Sequence[Row],
+    page: int,
+    more_id: str,
+) -> ListMenu:
+    """One page of ``rows`` as a list message, with a "More" row when more remain."""
+    if len(rows) <= PAGE_ROWS + 1:
+        shown, has_more = list(rows), False
+    else:
+        start = page * PAGE_ROWS
+        if start >= len(rows):
+            start = 0
+        shown, has_more = list(rows[start : start + PAGE_ROWS]), start + PAGE_ROWS < len(rows)
+        if not has_more and page:
+            has_more = True  # the last page wraps around to the first
+    if has_more:
+        shown.append(Row(id=more_id, title=clip(ctx.t(lang, "more_row"), TITLE), description=ctx.t(lang, "more_row_desc")))
+    return ListMenu(
+        body=body,
+        button=clip(button, BUTTON),
+        sections=(Section(title=clip(section, TITLE), rows=tuple(shown)),),
+    )
+
+
+def next_page(rows_count: int, page: int) -> int:
+    return 0 if (page + 1) * PAGE_ROWS >= rows_count else page + 1
+
+
+def main_menu(ctx: Context, lang: str) -> ListMenu:
+    rows = [
+        Row("menu:apply", clip(ctx.t(lang, "menu_apply"), TITLE), clip(ctx.t(lang, "menu_apply_desc"), DESCRIPTION)),
+        Row("menu:status", clip(ctx.t(lang, "menu_status"), TITLE), clip(ctx.t(lang, "menu_status_desc"), DESCRIPTION)),
+        Row("menu:human", clip(ctx.t(lang, "menu_human"), TITLE), clip(ctx.t(lang, "menu_human_desc"), DESCRIPTION)),
+        Row(
+            "menu:grievance",
+            clip(ctx.t(lang, "menu_grievance"), TITLE),
+            clip(ctx.t(lang, "menu_grievance_desc"), DESCRIPTION),
+        ),
+        Row(
+            "menu:language",
+            clip(ctx.t(lang, "menu_language"), TITLE),
+            clip(ctx.t(lang, "menu_language_desc"), DESCRIPTION),
+        ),
+        Row("menu:help", clip(ctx.t(lang, "menu_help"), TITLE), clip(ctx.t(lang, "menu_help_desc"), DESCRIPTION)),
+    ]
+    return ListMenu(
+        body=ctx.t(lang, "menu_body"),
+        button=clip(ctx.t(lang, "menu_button"), BUTTON),
+        sections=(Section(title=clip(ctx.t(lang, "menu_section"), TITLE), rows=tuple(rows)),),
+    )
+
+
+def language_choice(ctx: Context, lang: str) -> Buttons:
+    buttons = tuple(
+        Button(f"lang:{code}", clip(ctx.prompts.language_name(code), BUTTON)) for code in ctx.prompts.languages[:3]
+    )
+    return Buttons(body=ctx.t(lang, "choose_language"), buttons=buttons)
+
+
+def consent_request(ctx: Context, lang: str) -> Buttons:
+    return Buttons(
+        body=ctx.t(lang, "consent_notice", version=ctx.notice_version),
+        buttons=(
+            Button("consent:yes", clip(ctx.t(lang, "consent_agree"), BUTTON)),
+            Button("consent:no", clip(ctx.t(lang, "consent_decline"), BUTTON)),
+        ),
+    )
+
+
+def departments_list(ctx: Context, lang: str, page: int) -> ListMenu:
+    rows = [
+        Row(f"dept:{d.id}", clip(d.name.get(lang), TITLE), clip(_service_names(ctx, d.service_ids, lang), DESCRIPTION))
+        for d in ctx.departments
+        if d.service_ids
+    ]
+    return paged_list(
+        ctx,
+        lang,
+        body=ctx.t(lang, "departments_body"),
+        button=ctx.t(lang, "departments_button"),
+        section=ctx.t(lang, "departments_button"),
+        rows=rows,
+        page=page,
+        more_id=f"deptpage:{next_page(len(rows), page)}",
+    )
+
+
+def _service_names(ctx: Context, ids: Sequence[str], lang: str) -> str:
+    return ", ".join(ctx.services[i].name.get(lang) for i in ids[:3] if i in ctx.services)
+
+
+def services_list(ctx: Context, lang: str, department_id: str, page: int) -> ListMenu:
+    department = next(d for d in ctx.departments if d.id == department_id)
+    rows = [service_row(ctx.services[i], lang) for i in department.service_ids if i in ctx.services]
+    return paged_list(
+        ctx,
+        lang,
+        body=ctx.t(lang, "services_body", department=department.name.get(lang)),
+        button=ctx.t(lang, "services_button"),
+        section=clip(department.name.get(lang), TITLE),
+        rows=rows,
+        page=page,
+        more_id=f"svcpage:{next_page(len(rows), page)}",
+    )
+
+
+def service_row(service: Service, lang: str) -> Row:
+    return Row(f"svc:{service.id}", clip(service.name.get(lang), TITLE), clip(service.description.get(lang), DESCRIPTION))
+
+
+def candidates_list(ctx: Context, lang: str, service_ids: Sequence[str]) -> ListMenu:
+    rows = [service_row(ctx.services[i], lang) for i in service_ids[: PAGE_ROWS + 1] if i in ctx.services]
+    return ListMenu(
+        body=ctx.t(lang, "clarify_service"),
+        button=clip(ctx.t(lang, "clarify_button"), BUTTON),
+        sections=(Section(title=clip(ctx.t(lang, "clarify_button"), TITLE), rows=tuple(rows)),),
+    )
+
+
+def fee_text(ctx: Context, lang: str, service: Service, answers: dict[str, Any] | None = None) -> str:
+    if answers is None:
+        kind = service.fee.kind.value
+        if kind == "zero":
+            return ctx.t(lang, "fee_free")
+        if kind == "fixed":
+            return ctx.t(lang, "fee_amount", amount=_rupees(service.fee.amount))
+        return ctx.t(lang, "fee_depends")
+    quote = ctx.quote_fee(service, answers, ctx.today)
+    if getattr(quote, "waiver_reason", None) is not None:
+        return ctx.t(lang, "fee_waived", reason=quote.waiver_reason.get(lang))
+    if quote.amount_paise == 0:
+        return ctx.t(lang, "fee_free")
+    return ctx.t(lang, "fee_amount", amount=_rupees(quote.amount_paise / 100))
+
+
+def _rupees(amount: float) -> str:
+    return f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+
+
+def time_text(ctx: Context, lang: str, service: Service) -> str:
+    if service.sla_days == 0:
+        return ctx.t(lang, "time_same_day")
+    return ctx.t(lang, "time_days", days=service.sla_days)
+
+
+def documents_text(ctx: Context, lang: str, service: Service) -> str:
+    if not service.documents:
+        return ctx.t(lang, "card_no_documents")
+    lines = [ctx.t(lang, "card_documents")]
+    for doc in service.documents:
+        optional = "" if doc.required else " " + ctx.t(lang, "card_optional")
+        lines.append(f"• {doc.label.get(lang)}{optional}")
+    return "\n".join(lines)
+
+
+def service_card(ctx: Context, lang: str, service: Service) -> list[Outbound]:
+    parts = [f"*{service.name.get(lang)}*", service.description.get(lang), "", documents_text(ctx, lang, service), ""]
+    parts.append(ctx.t(lang, "card_fee", fee=fee_text(ctx, lang, service)))
+    parts.append(ctx.t(lang, "card_time", time=time_text(ctx, lang, service)))
+    parts.append(ctx.t(lang, "card_office", office=service.office.get(lang)))
+    if service.eligibility:
+        parts.append(ctx.t(lang, "card_eligibility", eligibility=service.eligibility.get(lang)))
+    body = "\n".join(parts)
+    return [apply_buttons(ctx, lang, service, body)]
+
+
+def apply_buttons(ctx: Context, lang: str, service: Service, body: str) -> Buttons:
+    if len(body) > 1024:  # interactive bodies are limited: send the text, then the buttons
+        body = body[:1000].rsplit("\n", 1)[0]
+    return Buttons(
+        body=body,
+        buttons=(
+            Button(f"apply:{service.id}", clip(ctx.t(lang, "card_apply"), BUTTON)),
+            Button("menu:main", clip(ctx.t(lang, "card_menu"), BUTTON)),
+        ),
+    )
+
+
+def question(ctx: Context, lang: str, spec: FormField, number: int, total: int) -> Outbound:
+    lines = [f"{ctx.t(lang, 'question_progress', number=number, total=total)} {spec.label.get(lang)}"]
+    if spec.help:
+        lines.append(f"_{spec.help.get(lang)}_")
+    if not spec.required:
+        lines.append(ctx.t(lang, "optional_hint"))
+    body = "\n".join(lines)
+    skip = () if spec.required else (Button("skip", clip(ctx.t(lang, "skip"), BUTTON)),)
+    if spec.type is FieldType.YES_NO:
+        yes_no = (Button("yes", clip(ctx.t(lang, "yes"), BUTTON)), Button("no", clip(ctx.t(lang, "no"), BUTTON)))
+        return Buttons(body=body, buttons=yes_no + skip)
+    if spec.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+        return _options_message(ctx, lang, spec, body, skip)
+    if skip:
+        return Buttons(body=body, buttons=skip)
+    return Text(body)
+
+
+def _options_message(ctx: Context, lang: str, spec: FormField, body: str, skip: tuple[Button, ...]) -> Outbound:
+    options = spec.options
+    fits_buttons = len(options) + len(skip) <= 3 and all(len(o.label.get(lang)) <= BUTTON for o in options)
+    if spec.type is FieldType.CHOICE and fits_buttons:
+        return Buttons(body=body, buttons=tuple(Button(f"opt:{o.id}", o.label.get(lang)) for o in options) + skip)
+    numbered = "\n".join(f"{i}. {o.label.get(lang)}" for i, o in enumerate(options, 1))
+    if spec.type is FieldType.MULTI_CHOICE or len(options) + len(skip) > 10:
+        return Text(f"{body}\n\n{numbered}")
+    rows = [Row(f"opt:{o.id}", clip(o.label.get(lang), TITLE)) for o in options]
+    rows += [Row("skip", clip(ctx.t(lang, "skip"), TITLE))] if skip else []
+    return ListMenu(
+        body=body,
+        button=clip(ctx.t(lang, "choose_button"), BUTTON),
+        sections=(Section(title=clip(spec.label.get(lang), TITLE), rows=tuple(rows)),),
+    )
+
+
+def document_request(ctx: Context, lang: str, doc: DocumentSpec) -> Outbound:
+    lines = [ctx.t(lang, "document_request", label=doc.label.get(lang))]
+    if doc.help:
+        lines.append(f"_{doc.help.get(lang)}_")
+    types = ", ".join(t.value.upper() for t in doc.accept)
+    lines.append(ctx.t(lang, "document_types", types=types, size=_rupees(doc.max_mb)))
+    if not doc.required:
+        lines.append(ctx.t(lang, "optional_hint"))
+        return Buttons(body="\n".join(lines), buttons=(Button("skip", clip(ctx.t(lang, "skip"), BUTTON)),))
+    return Text("\n".join(lines))
+
+
+def answer_words(ctx: Context, lang: str) -> dict[str, str]:
+    return {"skipped": ctx.t(lang, "skipped"), "yes": ctx.t(lang, "yes"), "no": ctx.t(lang, "no")}
+
+
+def review(
+    ctx: Context,
+    lang: str,
+    service: Service,
+    fields: Sequence[FormField],
+    answers: dict[str, Any],
+    documents: Sequence[tuple[DocumentSpec, dict[str, Any]]],
+) -> list[Outbound]:
+    words = answer_words(ctx, lang)
+    lines = [ctx.t(lang, "review_title", service=service.name.get(lang)), ""]
+    for spec in fields:
+        shown = display_answer(spec, answers.get(spec.id), lang, words=words)
+        lines.append(f"• {spec.label.get(lang)}\n   *{shown}*")
+    if documents:
+        lines += ["", ctx.t(lang, "review_documents")]
+        for doc, info in documents:
+            mark = words["skipped"] if info.get("skipped") else "✅"
+            lines.append(f"• {doc.label.get(lang)}: {mark}")
+    lines += ["", ctx.t(lang, "review_fee", fee=fee_text(ctx, lang, service, answers))]
+    summary = "\n".join(lines)
+    buttons = Buttons(
+        body=ctx.t(lang, "review_question"),
+        buttons=(
+            Button("review:submit", clip(ctx.t(lang, "review_submit"), BUTTON)),
+            Button("review:edit", clip(ctx.t(lang, "review_edit"), BUTTON)),
+            Button("review:cancel", clip(ctx.t(lang, "review_cancel"), BUTTON)),
+        ),
+    )
+    return [Text(summary), buttons]
+
+
+def edit_list(ctx: Context, lang: str, fields: Sequence[FormField], page: int) -> ListMenu:
+    rows = [Row(f"edit:{f.id}", clip(f.label.get(lang), TITLE)) for f in fields]
+    return paged_list(
+        ctx,
+        lang,
+        body=ctx.t(lang, "edit_which"),
+        button=ctx.t(lang, "edit_button"),
+        section=ctx.t(lang, "edit_button"),
+        rows=rows,
+        page=page,
+        more_id=f"editpage:{next_page(len(rows), page)}",
+    )
+
+
+def yes_no(ctx: Context, lang: str, body: str, prefix: str) -> Buttons:
+    return Buttons(
+        body=body,
+        buttons=(
+            Button(f"{prefix}:yes", clip(ctx.t(lang, "yes"), BUTTON)),
+            Button(f"{prefix}:no", clip(ctx.t(lang, "no"), BUTTON)),
+        ),
+    )

@@ -1,0 +1,34 @@
+"""Tickets: a citizen asked for a person, or raised a grievance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sevadwar.storage.base import Base, UTCDateTime, utcnow
+from sevadwar.storage.types import BigIntPK
+
+
+class TicketKind(StrEnum):
+    HUMAN = "human"
+    GRIEVANCE = "grievance"
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    citizen_key: Mapped[str] = mapped_column(String(160))
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    reference: Mapped[str | None] = mapped_column(String(16))  # the application it is about
+    text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_tickets_status", "status", "created_at"),)
