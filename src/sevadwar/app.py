@@ -1,0 +1,54 @@
+"""``create_app(settings)``: the FastAPI application, its routes and its background workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from sevadwar import __version__
+from sevadwar.channels.simulator.routes import router as simulator_router
+from sevadwar.channels.whatsapp.routes import router as whatsapp_router
+from sevadwar.ops import router as ops_router
+from sevadwar.runtime import Runtime, build_runtime
+from sevadwar.settings import Settings
+from sevadwar.tickets.routes import router as tickets_router
+
+
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, start_workers: bool = True
+) -> FastAPI:
+    """The app for ``settings`` (or a prepared ``runtime``). Workers run while the app is served."""
+    if runtime is None:
+        runtime = build_runtime(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if start_workers:
+            runtime.start_workers()
+        try:
+            yield
+        finally:
+            runtime.stop_workers()
+
+    app = FastAPI(
+        title="Sevadwar",
+        version=__version__,
+        description="Citizen services over WhatsApp: webhook, simulator, back office and department API.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.include_router(ops_router)
+    app.include_router(whatsapp_router)
+    app.include_router(simulator_router)
+    app.include_router(tickets_router)
+
+    @app.get("/", include_in_schema=False)
+    def index() -> RedirectResponse:
+        return RedirectResponse("/simulator")
+
+    return app

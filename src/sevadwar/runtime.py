@@ -1,0 +1,161 @@
+"""Everything a running Sevadwar process shares, built once from the settings.
+
+``Runtime`` owns the database engine, the loaded catalogue and NLU, the outbound HTTP clients and
+the background loops. Routes reach it through ``request.app.state.runtime``; tests build one
+with their own settings, clock and transports instead of patching anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine
+
+from sevadwar.catalogue.catalogue import Catalogue
+from sevadwar.catalogue.loader import default_catalogue_dir, load_catalogue
+from sevadwar.channels.sending import ChannelSender
+from sevadwar.channels.simulator.sender import SimulatorSender
+from sevadwar.channels.whatsapp.client import WhatsAppSender
+from sevadwar.conversation.prompts import default_commands, default_prompts
+from sevadwar.conversation.service import ConversationService
+from sevadwar.messaging.ratelimit import SharedRateLimiter
+from sevadwar.nlu.understanding import Understanding
+from sevadwar.security.crypto import FieldCipher
+from sevadwar.settings import Settings
+from sevadwar.storage.base import utcnow
+from sevadwar.storage.db import SessionFactory, create_db_engine, create_session_factory
+from sevadwar.workers.inbox import InboxWorker
+from sevadwar.workers.loop import Loop
+from sevadwar.workers.sender import OutboxSender
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: SessionFactory
+    catalogue: Catalogue
+    understanding: Understanding
+    cipher: FieldCipher
+    clock: Callable[[], datetime]
+    conversations: ConversationService
+    graph_http: httpx.Client | None = None
+    wake_inbox: threading.Event = field(default_factory=threading.Event)
+    wake_outbox: threading.Event = field(default_factory=threading.Event)
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    loops: list[Loop] = field(default_factory=list)
+
+    def senders(self) -> dict[str, ChannelSender]:
+        senders: dict[str, ChannelSender] = {"simulator": SimulatorSender()}
+        settings = self.settings
+        if settings.whatsapp_enabled and self.graph_http is not None:
+            assert settings.whatsapp_access_token is not None and settings.whatsapp_phone_number_id
+            senders["whatsapp"] = WhatsAppSender(
+                self.graph_http,
+                phone_number_id=settings.whatsapp_phone_number_id,
+                token=settings.whatsapp_access_token.get_secret_value(),
+            )
+        return senders
+
+    def outbox_sender(self) -> OutboxSender:
+        limiters = {}
+        if self.settings.whatsapp_phone_number_id:
+            limiters["whatsapp"] = SharedRateLimiter(
+                self.sessions,
+                f"whatsapp:{self.settings.whatsapp_phone_number_id}",
+                rate=self.settings.whatsapp_rate_per_second,
+            )
+        return OutboxSender(
+            self.sessions, self.senders(), limiters, fallback_template=self.settings.whatsapp_fallback_template
+        )
+
+    def inbox_worker(self) -> InboxWorker:
+        return InboxWorker(self.sessions, self.conversations)
+
+    def start_workers(self) -> None:
+        if self.loops:
+            return
+        self.stop_event.clear()
+        inbox_threads = 1 if self.settings.is_sqlite else self.settings.workers
+        sender_threads = 1 if self.settings.is_sqlite else self.settings.senders
+        worker = self.inbox_worker()
+        sender = self.outbox_sender()
+
+        def process() -> bool:
+            worked = worker.process_next()
+            if worked:
+                self.wake_outbox.set()
+            return worked
+
+        for i in range(inbox_threads if self.settings.workers else 0):
+            self.loops.append(Loop(f"inbox-{i}", process, wake=self.wake_inbox, stop=self.stop_event))
+        for i in range(sender_threads if self.settings.senders else 0):
+            self.loops.append(Loop(f"sender-{i}", sender.send_next, wake=self.wake_outbox, stop=self.stop_event))
+        for loop in self.loops:
+            loop.start()
+
+    def stop_workers(self, timeout: float = 10.0) -> None:
+        self.stop_event.set()
+        self.wake_inbox.set()
+        self.wake_outbox.set()
+        for loop in self.loops:
+            loop.join(timeout)
+        self.loops.clear()
+
+    def close(self) -> None:
+        self.stop_workers()
+        if self.graph_http is not None:
+            self.graph_http.close()
+        self.engine.dispose()
+
+
+def catalogue_dir(settings: Settings) -> Path:
+    return settings.catalogue_dir or default_catalogue_dir()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    graph_transport: httpx.BaseTransport | None = None,
+) -> Runtime:
+    """Everything but the running loops. Raises on an invalid catalogue (the server must not start)."""
+    catalogue = load_catalogue(catalogue_dir(settings))
+    understanding = Understanding.from_services(catalogue)
+    engine = create_db_engine(settings.database_url, pool_size=max(settings.workers + settings.senders + 4, 5))
+    sessions = create_session_factory(engine)
+    cipher = FieldCipher(settings.resolved_secret_key())
+    graph_http = None
+    if settings.whatsapp_enabled:
+        graph_http = httpx.Client(
+            base_url=str(settings.whatsapp_api_base_url).rstrip("/") + "/",
+            timeout=httpx.Timeout(10.0, connect=5.0),
+            transport=graph_transport,
+        )
+    conversations = ConversationService(
+        catalogue=catalogue,
+        understanding=understanding,
+        prompts=default_prompts(),
+        commands=default_commands(),
+        encrypt=cipher.encrypt,
+        clock=clock,
+    )
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        catalogue=catalogue,
+        understanding=understanding,
+        cipher=cipher,
+        clock=clock,
+        conversations=conversations,
+        graph_http=graph_http,
+    )

@@ -1,0 +1,126 @@
+"""Sub-commands that run the service: ``serve``, ``chat`` and ``db upgrade``."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+import time
+from typing import Any
+
+from sevadwar.settings import Settings, SettingsError, load_settings
+
+
+def register(subparsers: Any) -> None:
+    serve = subparsers.add_parser("serve", help="migrate, load the catalogue and serve HTTP with the workers")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=run_serve)
+
+    chat = subparsers.add_parser("chat", help="talk to the bot in this terminal (through the real engine)")
+    chat.add_argument("--session", default=None, help="continue an earlier terminal conversation")
+    chat.set_defaults(func=run_chat)
+
+    db = subparsers.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply every pending migration")
+    upgrade.set_defaults(func=run_db_upgrade)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def run_db_upgrade(args: argparse.Namespace) -> int:
+    from sevadwar.storage.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sevadwar.app import create_app
+    from sevadwar.catalogue.loader import CatalogueError
+    from sevadwar.logs import configure_logging
+    from sevadwar.runtime import build_runtime
+    from sevadwar.storage.migrate import upgrade
+
+    settings = _settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    upgrade(settings.database_url)
+    try:
+        runtime = build_runtime(settings)
+    except CatalogueError as exc:
+        print(f"the catalogue is invalid; not starting:\n{exc}", file=sys.stderr)
+        return 2
+    app = create_app(runtime=runtime)
+    print(f"Sevadwar serving on http://{args.host}:{args.port}  (simulator: /simulator)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    return 0
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    """A terminal chat: messages go through the simulator channel, inbox, engine and outbox."""
+    from sevadwar.channels.base import Channel
+    from sevadwar.channels.simulator.payloads import SimulatorMessage, citizen_key, to_payload
+    from sevadwar.chat_render import render_plain
+    from sevadwar.messaging.inbox import NewEvent, store_events
+    from sevadwar.messaging.models import OutboxState
+    from sevadwar.messaging.outbox import messages_for
+    from sevadwar.runtime import build_runtime
+    from sevadwar.storage.db import transaction
+    from sevadwar.storage.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    runtime = build_runtime(settings)
+    runtime.start_workers()
+    session = args.session or secrets.token_hex(8)
+    print(f"(session {session}; type 'quit' to leave)")
+    last = 0
+    pending_reply: dict[str, str] = {}
+    try:
+        while True:
+            try:
+                line = input("> ").strip()
+            except EOFError:
+                break
+            if line.lower() in ("quit", "exit"):
+                break
+            if not line:
+                continue
+            reply_id = pending_reply.get(line)
+            message = SimulatorMessage(session=session, id=secrets.token_hex(8), text=line, reply_id=reply_id)
+            event = NewEvent(f"sim:{session}:{message.id}", "message", citizen_key(session), to_payload(message, runtime.clock()))
+            with transaction(runtime.sessions) as db:
+                store_events(db, Channel.SIMULATOR, [event])
+            runtime.wake_inbox.set()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with transaction(runtime.sessions) as db:
+                    rows = [r for r in messages_for(db, citizen_key(session), after_id=last) if r.state == OutboxState.SENT]
+                    payloads = [(r.id, dict(r.payload)) for r in rows]
+                if payloads:
+                    pending_reply = {}
+                    for row_id, payload in payloads:
+                        last = row_id
+                        text, choices = render_plain(payload)
+                        if text:
+                            print(text)
+                        pending_reply.update(choices)
+                    time.sleep(0.3)
+                    continue
+                if last and time.monotonic() > deadline - 9:
+                    break
+                time.sleep(0.1)
+    finally:
+        runtime.close()
+    return 0

@@ -1,0 +1,31 @@
+"""Helpers shared by tests (import with ``from support import ...``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from sevadwar.channels.whatsapp.signature import sign
+from sevadwar.runtime import Runtime
+
+APP_SECRET = "test-app-secret"
+
+
+def signed_post(client: TestClient, body: bytes | dict[str, Any], *, secret: str = APP_SECRET) -> Any:
+    raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+    return client.post(
+        "/webhooks/whatsapp",
+        content=raw,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, secret)},
+    )
+
+
+def drain(runtime: Runtime, *, limit: int = 1000) -> int:
+    """Run the inbox worker until nothing is pending; returns the events processed."""
+    worker = runtime.inbox_worker()
+    count = 0
+    while count < limit and worker.process_next():
+        count += 1
+    return count
