@@ -11,10 +11,18 @@ Urdu is adding text, not code.
 
 from __future__ import annotations
 
+import itertools
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 ServiceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=48)]
 FieldId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
@@ -54,7 +62,9 @@ class Text(Strict):
     @model_validator(mode="after")
     def _extra_are_strings(self) -> Text:
         for key, value in (self.model_extra or {}).items():
-            if not (isinstance(key, str) and len(key) in (2, 3) and key.isalpha() and key.islower()):
+            if not (
+                isinstance(key, str) and len(key) in (2, 3) and key.isalpha() and key.islower()
+            ):
                 raise ValueError(f"{key!r} is not a language code (use e.g. 'hi', 'pa', 'ur')")
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"text for {key!r} must be a non-empty string")
@@ -205,7 +215,7 @@ class Fee(Strict):
     measure: Literal["value", "days_since", "years_since"] = "value"
     slabs: list[Slab] = []
     rate: float = Field(default=0, ge=0)  # computed: amount per unit of the basis answer
-    maximum: float | None = None
+    maximum: float | None = Field(default=None, ge=0)  # computed: the cap
     waivers: list[Waiver] = []
     note: Text | None = None
     verify: bool = False
@@ -215,7 +225,9 @@ class Fee(Strict):
         if self.kind == FeeKind.ZERO and self.amount:
             raise ValueError("a zero fee has no amount")
         if self.kind == FeeKind.FIXED and not self.amount:
-            raise ValueError("a fixed fee needs an amount above 0 (use kind: zero for free services)")
+            raise ValueError(
+                "a fixed fee needs an amount above 0 (use kind: zero for free services)"
+            )
         if self.kind in (FeeKind.SLAB, FeeKind.COMPUTED) and not self.basis_field:
             raise ValueError(f"a {self.kind} fee needs basis_field")
         if self.kind == FeeKind.SLAB:
@@ -225,8 +237,8 @@ class Fee(Strict):
             if bounds[-1] is not None or any(b is None for b in bounds[:-1]):
                 raise ValueError("only the last slab is open-ended (no 'upto')")
             numeric = [b for b in bounds[:-1] if b is not None]
-            if numeric != sorted(numeric):
-                raise ValueError("slabs must be in increasing order of 'upto'")
+            if any(b <= a for a, b in itertools.pairwise(numeric)):
+                raise ValueError("slabs must be in strictly increasing order of 'upto'")
         return self
 
 
@@ -300,7 +312,9 @@ class Service(Strict):
         seen: set[str] = set()
         for f in self.fields:
             if f.when and f.when.field not in seen:
-                raise ValueError(f"field '{f.id}' depends on '{f.when.field}', which is not asked before it")
+                raise ValueError(
+                    f"field '{f.id}' depends on '{f.when.field}', which is not asked before it"
+                )
             seen.add(f.id)
         for d in self.documents:
             if d.when and d.when.field not in seen:
