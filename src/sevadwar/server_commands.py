@@ -21,6 +21,9 @@ def register(subparsers: Any) -> None:
     chat.add_argument("--session", default=None, help="continue an earlier terminal conversation")
     chat.set_defaults(func=run_chat)
 
+    worker = subparsers.add_parser("worker", help="run only the inbox and outbox workers (scale-out)")
+    worker.set_defaults(func=run_worker)
+
     db = subparsers.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="apply every pending migration")
@@ -64,6 +67,28 @@ def run_serve(args: argparse.Namespace) -> int:
     app = create_app(runtime=runtime)
     print(f"Sevadwar serving on http://{args.host}:{args.port}  (simulator: /simulator)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    return 0
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    """Workers without HTTP: run as many as needed beside the web processes on PostgreSQL."""
+    import signal
+    import threading
+
+    from sevadwar.logs import configure_logging
+    from sevadwar.runtime import build_runtime
+
+    settings = _settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    runtime = build_runtime(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    runtime.start_workers()
+    print("workers running", flush=True)
+    while not stop.wait(1.0):
+        runtime.wake_inbox.set()  # other processes' webhooks do not wake this one: poll
+    runtime.close()
     return 0
 
 
