@@ -1,0 +1,1 @@
+"""Payment gateway implementations: the built-in sandbox and Razorpay."""
