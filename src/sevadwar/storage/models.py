@@ -5,11 +5,23 @@ from __future__ import annotations
 from sevadwar.applications import models as _applications
 from sevadwar.audit import models as _audit
 from sevadwar.conversation import models as _conversation
+from sevadwar.documents import models as _documents
 from sevadwar.messaging import models as _messaging
+from sevadwar.payments import models as _payments
 from sevadwar.privacy import models as _privacy
 from sevadwar.storage.base import Base
 from sevadwar.tickets import models as _tickets
 
 metadata = Base.metadata
 
-__all__ = ["_applications", "_audit", "_conversation", "_messaging", "_privacy", "_tickets", "metadata"]
+__all__ = [
+    "_applications",
+    "_audit",
+    "_conversation",
+    "_documents",
+    "_messaging",
+    "_payments",
+    "_privacy",
+    "_tickets",
+    "metadata",
+]
