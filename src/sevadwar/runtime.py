@@ -24,6 +24,8 @@ from sevadwar.channels.simulator.sender import SimulatorSender
 from sevadwar.channels.whatsapp.client import WhatsAppSender
 from sevadwar.conversation.prompts import default_commands, default_prompts
 from sevadwar.conversation.service import ConversationService
+from sevadwar.documents.store import LocalBlobStore, load_or_create_key
+from sevadwar.documents.uploads import UploadService
 from sevadwar.messaging.ratelimit import SharedRateLimiter
 from sevadwar.nlu.understanding import Understanding
 from sevadwar.security.crypto import FieldCipher
@@ -140,6 +142,13 @@ def build_runtime(
             timeout=httpx.Timeout(10.0, connect=5.0),
             transport=graph_transport,
         )
+    data_dir = settings.data_dir
+    uploads = UploadService(
+        store=LocalBlobStore(data_dir / "documents", load_or_create_key(data_dir / "keys" / "documents.key")),
+        simulator_media=(data_dir / "simulator-media").resolve(),
+        graph_base_url=str(settings.whatsapp_api_base_url).rstrip("/") if settings.whatsapp_enabled else None,
+        graph_token=settings.whatsapp_access_token.get_secret_value() if settings.whatsapp_access_token else None,
+    )
     conversations = ConversationService(
         catalogue=catalogue,
         understanding=understanding,
@@ -147,6 +156,7 @@ def build_runtime(
         commands=default_commands(),
         encrypt=cipher.encrypt,
         clock=clock,
+        uploads=uploads,
     )
     return Runtime(
         settings=settings,

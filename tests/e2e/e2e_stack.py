@@ -7,6 +7,8 @@ sends status callbacks back.
 
 from __future__ import annotations
 
+import base64
+import io
 import time
 from contextlib import contextmanager
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from PIL import Image, ImageDraw
 
 from sevadwar.app import create_app
 from sevadwar.fakes.graph_api import run_fake_graph, serve_app_in_thread
@@ -23,6 +26,20 @@ from sevadwar.settings import Settings
 
 ACCESS_TOKEN = "test-access-token"
 APP_SECRET = "test-app-secret"
+
+
+def document_photo() -> bytes:
+    """A phone photo of a document: big enough to read, with location data in its EXIF."""
+    image = Image.new("RGB", (1200, 900), "white")
+    draw = ImageDraw.Draw(image)
+    for y in range(60, 860, 40):
+        draw.line((60, y, 1140, y), fill=(40, 40, 40), width=3)
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (28.0, 36.0, 50.0), 3: "E", 4: (77.0, 13.0, 0.0)}  # GPS: Delhi
+    exif[0x010F] = "PhoneMaker"
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85, exif=exif)
+    return buffer.getvalue()
 
 
 @dataclass
@@ -59,8 +76,10 @@ class Citizen:
                         return self.replies()
         raise AssertionError(f"no choice {title!r} in {self.last}")
 
-    def sends_photo(self) -> list[dict[str, Any]]:
-        self._post(media={"type": "image", "mime_type": "image/jpeg"})
+    def sends_photo(self, data: bytes | None = None, mime_type: str = "image/jpeg") -> list[dict[str, Any]]:
+        """Send a photo (by default a readable 1200×900 JPEG of a document, with GPS in its EXIF)."""
+        payload = base64.b64encode(data if data is not None else document_photo()).decode("ascii")
+        self._post(media={"type": "image", "mime_type": mime_type, "data_base64": payload})
         return self.replies()
 
     def replies(self, *, settle: float = 0.6, timeout: float = 15.0) -> list[dict[str, Any]]:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import re
 
+from PIL import Image
 from sqlalchemy import select
 
 from sevadwar.applications.models import Application
+from sevadwar.documents.models import Document
 from sevadwar.messaging.models import OutboxMessage
 from sevadwar.privacy.models import Consent
 from sevadwar.storage.db import transaction
 
 from e2e_stack import Stack, choices_of, text_of
+
+def tiny_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
 
 REFERENCE = re.compile(r"DL-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}")
 
@@ -51,6 +60,10 @@ def test_birth_certificate_in_hindi(stack: Stack) -> None:
     asha.says("2345 6789 0124")
     report = asha.says("छोड़ें")
     assert "अस्पताल की जन्म रिपोर्ट" in text_of(report[0])
+    tiny = asha.sends_photo(tiny_png(), "image/png")  # unreadable: refused by content, asked again
+    assert "छोटी" in text_of(tiny[0]) and "अस्पताल की जन्म रिपोर्ट" in text_of(tiny[1])
+    fake_pdf = asha.sends_photo(b"MZ\x90\x00" + b"\x00" * 4000, "application/pdf")  # a program, renamed
+    assert "अस्पताल की जन्म रिपोर्ट" in text_of(fake_pdf[-1])
     proof = asha.sends_photo()
     assert "मिल गया" in text_of(proof[0])
     asha.sends_photo()
@@ -73,6 +86,16 @@ def test_birth_certificate_in_hindi(stack: Stack) -> None:
         stored = str(application.answers)
         assert "234567890124" not in stored and "XXXX-XXXX-0124" in stored
         assert session.scalars(select(Consent)).one().language == "hi"
+        documents = session.scalars(select(Document).where(Document.status == "active")).all()
+        assert len(documents) == 2
+        assert {d.application_id for d in documents} == {application.id}
+        assert all(d.file_type == "jpeg" and len(d.sha256) == 64 for d in documents)
+        for document in documents:  # stored encrypted; the clean copy has no EXIF or GPS
+            assert document.blob_key
+            raw = (stack.runtime.settings.data_dir / "documents").rglob("*")
+            assert not any(b"PhoneMaker" in p.read_bytes() for p in raw if p.is_file())
+            clean = stack.runtime.conversations.uploads.store.get(document.blob_key)  # type: ignore[union-attr]
+            assert Image.open(io.BytesIO(clean)).getexif() == {}
         unsent = session.scalars(select(OutboxMessage).where(OutboxMessage.state != "sent")).all()
         assert unsent == []
 

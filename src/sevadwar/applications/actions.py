@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sevadwar.applications.models import Application, ApplicationStatus
 from sevadwar.applications.reference import new_reference
 from sevadwar.audit.actions import do_append_audit
 from sevadwar.catalogue.schema import Service
+from sevadwar.documents.models import Document
 from sevadwar.storage.base import utcnow
 
 
@@ -53,6 +54,13 @@ def do_submit_application(
     )
     session.add(application)
     session.flush()
+    document_ids = [int(d["document_id"]) for d in documents.values() if isinstance(d, dict) and "document_id" in d]
+    if document_ids:
+        session.execute(
+            update(Document)
+            .where(Document.id.in_(document_ids), Document.citizen_key == citizen_key)
+            .values(application_id=application.id)
+        )
     do_append_audit(
         session,
         actor=f"citizen:{citizen_key}",

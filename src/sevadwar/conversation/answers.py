@@ -120,10 +120,12 @@ def _plain(number: float | Decimal) -> float | int:
 
 
 def _read_date(spec: FormField, text: str, today: date) -> Answer:
-    value = entities.parse_date(text, today)
+    low = resolve_date_bound(spec.min_date, today) if spec.min_date else None
+    # A field that takes only dates from today on (a booking) reads "5-1-27" and "5 jan" ahead.
+    value = entities.parse_date(text, today, prefer_future=low is not None and low >= today)
     if value is None:
         return _error("error_date")
-    if spec.min_date and value < (low := resolve_date_bound(spec.min_date, today)):
+    if low is not None and value < low:
         return _error("error_date_early", date=low.strftime("%d/%m/%Y"))
     if spec.max_date and value > (high := resolve_date_bound(spec.max_date, today)):
         return _error("error_date_late", date=high.strftime("%d/%m/%Y"))
@@ -189,6 +191,9 @@ def display_answer(spec: FormField, value: Any, language: str, *, words: dict[st
         return ", ".join(labels.get(i, str(i)) for i in ids)
     if spec.type is FieldType.YES_NO:
         return words["yes"] if value else words["no"]
+    if spec.type is FieldType.LOCATION and isinstance(value, dict):
+        where = f"{value.get('lat', 0):.5f}, {value.get('lon', 0):.5f}"
+        return f"{value['name']} ({where})" if value.get("name") else where
     if spec.type is FieldType.DATE and isinstance(value, str):
         return date.fromisoformat(value).strftime("%d/%m/%Y")
     if spec.type is FieldType.MONEY:

@@ -41,6 +41,7 @@ class Context:
     quote_fee: FeeQuoter
     notice_version: str = NOTICE_VERSION
     draft_ttl_days: int = 30
+    upload: Any = None  # for a document sent in this message: Stored, Refused or Unavailable
 
     @property
     def today(self) -> date:

@@ -34,10 +34,14 @@ from sevadwar.conversation.effects import (
     SubmitApplication,
 )
 from sevadwar.conversation.state import DRAFT_STEPS, State, Step
+from sevadwar.documents.results import Refused
+from sevadwar.documents.uploads import Stored, Unavailable
 from sevadwar.nlu import entities
 
 DOCUMENT_MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 MAX_TEXT = 4000  # longer messages are cut before they are read
+_WORDED = frozenset({FieldType.YES_NO, FieldType.CHOICE, FieldType.MULTI_CHOICE})  # answers that are words
+RESUME_AFTER = timedelta(hours=1)  # a greeting after this long in a form is a greeting, not an answer
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 
@@ -91,11 +95,14 @@ class _Turn:
         if self.state.step is Step.NEW:
             self.start()
             return
+        self.drop_lost_draft()
         if self.state.notice == "upgraded":
             self.say(self.t("upgraded"))
         self.expire_stale_draft()
         if self.message.kind is MessageKind.REACTION:
             return  # a 👍 on one of our messages needs no answer
+        if self.welcome_back():
+            return
         if self.state.step is Step.LANGUAGE:
             self.on_language()
             return
@@ -126,6 +133,36 @@ class _Turn:
         }.get(self.state.step, self.on_free_text)
         handler()
 
+    def drop_lost_draft(self) -> None:
+        """A draft whose service, question or document left the catalogue resumes at the menu."""
+        if self.state.step not in DRAFT_STEPS:
+            return
+        service, current = self.service, self.state.current
+        if service is not None and (
+            current is None
+            or (self.state.step is Step.QUESTION and any(f.id == current for f in service.fields))
+            or (self.state.step is Step.DOCUMENT and any(d.id == current for d in service.documents))
+        ):
+            return
+        self.state = self.state.clear_draft().replace(step=Step.MENU, notice="upgraded")
+
+    def welcome_back(self) -> bool:
+        """A greeting after a pause in a form reminds the citizen where it was, instead of being
+        taken as the answer ("hi" is not a name)."""
+        last, service = self.state.last_seen, self.service
+        if self.state.step not in DRAFT_STEPS or service is None or self.reply_id or not self.text:
+            return False
+        if last is None or self.ctx.now - last < RESUME_AFTER:
+            return False
+        if self.ctx.understanding.parse(self.text).intent != "greeting":
+            return False
+        self.say(self.t("draft_resume", service=service.name.get(self.lang)))
+        if self.state.step is Step.EDIT:
+            self.show_review()
+        else:
+            self.reprompt()
+        return True
+
     def expire_stale_draft(self) -> None:
         last = self.state.last_seen
         if not (self.state.service and last) or self.state.step not in DRAFT_STEPS:
@@ -146,6 +183,9 @@ class _Turn:
         pending = None
         if parse is not None and parse.intent in ("apply", "info", "status", "services", "human", "grievance"):
             pending = {"intent": parse.intent, "service": parse.service, "topic": getattr(parse, "info_topic", None)}
+            references = find_references(self.text)
+            if references:  # "status of DL-7KQM-X4R9": shown once onboarding ends
+                pending["references"] = references[:3]
         self.state = self.state.replace(step=Step.LANGUAGE, language=language, pending=pending)
         self.funnel("started")
         self.say(self.t("welcome"), views.language_choice(self.ctx, self.lang))
@@ -165,7 +205,8 @@ class _Turn:
     def on_language(self) -> None:
         chosen = self.chosen_language()
         if chosen is None and self.state.consented:
-            self.say(views.language_choice(self.ctx, self.lang))
+            if not (self.on_command() or self.on_reference()):  # "menu", "help"... work here too
+                self.say(views.language_choice(self.ctx, self.lang))
             return
         if chosen is not None:
             self.state = self.state.replace(language=chosen)
@@ -186,7 +227,7 @@ class _Turn:
         elif self.text:
             answer = entities.parse_yes_no(self.text)
         if answer is None:
-            if self.on_command():
+            if self.on_command() or self.on_reference():
                 return
             self.say(self.t("consent_needed"), views.consent_request(self.ctx, self.lang))
             return
@@ -203,6 +244,9 @@ class _Turn:
     def resume(self) -> None:
         """After onboarding or a language change: continue what the citizen was doing."""
         pending, self.state = self.state.pending, self.state.replace(pending=None)
+        if pending and pending.get("references"):
+            self.effects.extend(ShowStatus(reference) for reference in pending["references"])
+            return
         if pending:
             self.act_on(pending.get("intent"), pending.get("service"), pending.get("topic"), pending.get("text", ""))
             return
@@ -244,7 +288,7 @@ class _Turn:
         return True
 
     def show_menu(self) -> None:
-        self.go(Step.MENU, page=0, candidates=())
+        self.go(Step.MENU, page=0, candidates=(), pending=None)
         self.say(views.main_menu(self.ctx, self.lang))
 
     def on_language_command(self) -> None:
@@ -259,8 +303,8 @@ class _Turn:
             return
         if self.state.step not in DRAFT_STEPS:
             self.go(Step.LANGUAGE)
-        else:
-            self.go(Step.LANGUAGE, pending=None)
+        else:  # once the language is chosen, the form goes on where it was
+            self.go(Step.LANGUAGE, pending={"intent": "form", "service": self.state.service})
         self.say(views.language_choice(self.ctx, self.lang))
 
     def on_cancel(self) -> None:
@@ -302,6 +346,8 @@ class _Turn:
     # ------------------------------------------------------------------ navigation (taps)
 
     def on_reference(self) -> bool:
+        if self.state.step is Step.GRIEVANCE:
+            return False  # a complaint quotes its reference: it goes with the complaint
         if self.state.step is Step.QUESTION:
             reference = parse_reference(self.text)
             references = [reference] if reference else []
@@ -320,13 +366,13 @@ class _Turn:
         if prefix == "menu":
             self.on_menu_row(value)
         elif prefix == "deptpage":
-            self.go(Step.DEPARTMENTS, page=int(value or 0))
+            self.go(Step.DEPARTMENTS, page=_page(value))
             self.say(views.departments_list(self.ctx, self.lang, self.state.page))
         elif prefix == "dept" and any(d.id == value for d in self.ctx.departments):
             self.go(Step.SERVICES, department=value, page=0)
             self.say(views.services_list(self.ctx, self.lang, value, 0))
         elif prefix == "svcpage" and self.state.department:
-            self.go(Step.SERVICES, page=int(value or 0))
+            self.go(Step.SERVICES, page=_page(value))
             self.say(views.services_list(self.ctx, self.lang, self.state.department, self.state.page))
         elif prefix == "svc" and value in self.ctx.services:
             self.show_card(self.ctx.services[value])
@@ -403,7 +449,9 @@ class _Turn:
 
     def act_on(self, intent: str | None, service_id: str | None, topic: str | None, text: str) -> None:
         service = self.ctx.services.get(service_id) if service_id else None
-        if intent == "apply" and service:
+        if intent == "form" and service:
+            self.start_form(service)
+        elif intent == "apply" and service:
             self.show_card(service)
         elif intent == "info" and service:
             self.answer_info(service, topic)
@@ -447,7 +495,7 @@ class _Turn:
         else:
             self.show_card(service)
             return
-        self.go(Step.CARD, service=self.state.service if self.state.step in DRAFT_STEPS else None)
+        self.go(Step.CARD)  # like the card: a draft in progress stays, to resume with "Apply"
         self.say(views.apply_buttons(self.ctx, self.lang, service, body + "\n\n" + self.t("info_apply_prompt")))
 
     def show_card(self, service: Service) -> None:
@@ -458,7 +506,7 @@ class _Turn:
     # ------------------------------------------------------------------ the form
 
     def start_form(self, service: Service) -> None:
-        if self.need_consent({"intent": "apply", "service": service.id}):
+        if self.need_consent({"intent": "form", "service": service.id}):  # the form follows consent
             return
         if self.state.service == service.id and (self.state.answers or self.state.documents):
             self.say(self.t("draft_resume", service=service.name.get(self.lang)))
@@ -537,7 +585,9 @@ class _Turn:
             where = self.message.location
             self.store_answer(service, spec, {"lat": where.latitude, "lon": where.longitude, "name": where.name})
             return
-        if self.reply_id == "skip" or (not spec.required and self.text and _is_skip(self.ctx, self.text)):
+        typed_skip = bool(self.text) and _is_skip(self.ctx, self.text)
+        # "skip" is never a name or an address; for yes/no and choices "nahi hai" may be the answer
+        if self.reply_id == "skip" or (typed_skip and (not spec.required or spec.type not in _WORDED)):
             if spec.required:
                 self.say(self.t("error_required"))
                 self.ask_current()
@@ -563,6 +613,11 @@ class _Turn:
         unanswered = [f for f in self.applicable_fields(service, answers) if f.id not in answers]
         if self.state.editing and not unanswered:
             self.state = self.state.replace(editing=False)
+            missing = [d for d in self.applicable_documents(service, answers) if d.id not in documents]
+            if missing:  # the changed answer asks for a document not sent yet
+                self.go(Step.DOCUMENT, current=missing[0].id)
+                self.ask_current()
+                return
             self.show_review()
             return
         self.ask_next()
@@ -633,6 +688,18 @@ class _Turn:
                 return
             self.say(self.t("document_expected", label=doc.label.get(self.lang)))
             return
+        upload = self.ctx.upload
+        if isinstance(upload, Stored):
+            self.attach(doc, {"document_id": upload.document_id, "sha256": upload.sha256, "type": upload.file_type})
+            return
+        if isinstance(upload, Refused):  # inspected by content: say what to send instead
+            self.say(upload.message(self.lang))
+            self.ask_current()
+            return
+        if isinstance(upload, Unavailable):
+            self.say(self.t("document_unavailable"))
+            return
+        # No inspection ran (the shell inspects real uploads): judge by the declared type alone.
         accepted = {DOCUMENT_MIME[t.value] for t in doc.accept}
         declared = (media.mime_type or "").split(";")[0].strip().lower()
         if declared and declared not in accepted and declared not in ("image/heic", "image/heif", "image/webp"):
@@ -640,10 +707,7 @@ class _Turn:
             self.say(self.t("document_wrong_type", label=doc.label.get(self.lang), types=types))
             self.ask_current()
             return
-        self.attach(
-            doc,
-            {"media_id": media.media_id, "mime": declared, "filename": media.filename, "channel": self.message.citizen.channel},
-        )
+        self.attach(doc, {"media_id": media.media_id, "mime": declared})
 
     def attach(self, doc: DocumentSpec, info: dict[str, Any]) -> None:
         self.state = self.state.replace(documents={**self.state.documents, doc.id: info})
@@ -659,6 +723,8 @@ class _Turn:
     def on_unexpected_media(self) -> None:
         if self.message.kind is MessageKind.AUDIO:
             self.say(self.t("voice_unsupported"))
+        elif self.state.step is Step.QUESTION and self.message.kind in (MessageKind.IMAGE, MessageKind.DOCUMENT):
+            self.say(self.t("error_media_expected"))
         else:
             self.say(self.t("media_unsupported"))
         self.reprompt()
@@ -676,8 +742,8 @@ class _Turn:
     def on_review(self) -> None:
         choice = self.reply_id
         if choice is None and self.text:
-            yes = entities.parse_yes_no(self.text)
-            choice = "review:submit" if yes else None
+            yes = entities.parse_yes_no(self.text)  # "Is everything correct?" "no": what to change
+            choice = None if yes is None else "review:submit" if yes else "review:edit"
         if choice == "review:submit":
             self.submit()
         elif choice == "review:edit":
@@ -698,7 +764,7 @@ class _Turn:
         prefix, _, value = rid.partition(":")
         fields = self.editable_fields()
         if prefix == "editpage":
-            self.go(Step.EDIT, page=int(value or 0))
+            self.go(Step.EDIT, page=_page(value))
             self.say(views.edit_list(self.ctx, self.lang, fields, self.state.page))
             return
         number = _NUMBER.match(self.text)
@@ -713,7 +779,7 @@ class _Turn:
     def submit(self) -> None:
         service = self.service
         assert service is not None
-        if self.need_consent({"intent": "apply", "service": service.id}):
+        if self.need_consent({"intent": "form", "service": service.id}):
             return
         self.effects.append(
             SubmitApplication(service.id, dict(self.state.answers), dict(self.state.documents), self.lang)
@@ -723,7 +789,7 @@ class _Turn:
     # ------------------------------------------------------------------ tickets and erasure
 
     def start_grievance(self, text: str) -> None:
-        if self.need_consent({"intent": "grievance", "text": text}):
+        if self.need_consent({"intent": "grievance"}):  # the complaint is asked again after consent
             return
         if len(text.split()) >= 6:
             self.effects.append(OpenTicket("grievance", text, tuple(find_references(text))))
@@ -752,6 +818,11 @@ class _Turn:
             return
         self.effects.append(EraseData())
         self.state = State(step=Step.NEW)
+
+
+def _page(value: str) -> int:
+    """The page number of a "More" row id; a stale or forged id shows the first page."""
+    return int(value) if value.isdecimal() and len(value) < 4 else 0
 
 
 def _is_skip(ctx: Context, text: str) -> bool:

@@ -23,7 +23,7 @@ from sevadwar.applications.queries import application_of, applications_of, count
 from sevadwar.applications.sla import compensation_rupees, days_late
 from sevadwar.catalogue.catalogue import Catalogue
 from sevadwar.catalogue.fees import quote_fee
-from sevadwar.channels.base import InboundMessage, Outbound, ReadReceipt, Text
+from sevadwar.channels.base import InboundMessage, MessageKind, Outbound, ReadReceipt, Text
 from sevadwar.conversation import views
 from sevadwar.conversation.context import IST, Context, Department, Understander
 from sevadwar.conversation.effects import (
@@ -40,7 +40,8 @@ from sevadwar.conversation.effects import (
 from sevadwar.conversation.engine import step
 from sevadwar.conversation.models import Conversation
 from sevadwar.conversation.prompts import Commands, Prompts
-from sevadwar.conversation.state import State
+from sevadwar.conversation.state import State, Step
+from sevadwar.documents.uploads import UploadService
 from sevadwar.messaging.outbox import Recipient, enqueue
 from sevadwar.privacy.actions import do_erase_citizen, do_record_consent, do_withdraw_consent
 from sevadwar.tickets.actions import GRIEVANCE_DAYS, do_open_ticket
@@ -48,6 +49,7 @@ from sevadwar.tickets.models import TicketKind
 
 log = logging.getLogger(__name__)
 
+DOCUMENT_KINDS = frozenset({MessageKind.IMAGE, MessageKind.DOCUMENT})
 FUNNEL = Counter("sevadwar_funnel_steps_total", "Conversation funnel steps reached", ["step"])
 
 
@@ -59,9 +61,10 @@ class ConversationService:
     commands: Commands
     encrypt: Callable[[str], str]
     clock: Callable[[], datetime]
+    uploads: UploadService | None = None
     read_receipts: bool = True
 
-    def context(self, now: datetime) -> Context:
+    def context(self, now: datetime, *, upload: Any = None) -> Context:
         departments = tuple(
             Department(d.department.id, d.department.title, tuple(s.id for s in d.services))
             for d in self.catalogue.departments()
@@ -75,13 +78,14 @@ class ConversationService:
             now=now,
             encrypt=self.encrypt,
             quote_fee=quote_fee,
+            upload=upload,
         )
 
     def handle(self, session: Session, message: InboundMessage, *, cause: str) -> None:
         now = self.clock()
         conversation = self._load(session, message)
         state = State.load(conversation.state)
-        ctx = self.context(now)
+        ctx = self.context(now, upload=self._receive_upload(session, state, message))
         new_state, effects = step(state, message, ctx)
         recipient = Recipient(
             citizen_key=message.citizen.key,
@@ -100,6 +104,21 @@ class ConversationService:
         else:
             self._save(conversation, new_state, message, now)
         enqueue(session, recipient, replies, cause=cause, now=now)
+
+    def _receive_upload(self, session: Session, state: State, message: InboundMessage) -> Any:
+        """Fetch, inspect and store a document sent while one is asked for (None otherwise)."""
+        if self.uploads is None or message.media is None or message.kind not in DOCUMENT_KINDS:
+            return None
+        if state.step is not Step.DOCUMENT or not state.service or not state.current:
+            return None
+        service = self.catalogue.get(state.service)
+        if service is None:
+            return None
+        try:
+            spec = service.document(state.current)
+        except KeyError:
+            return None
+        return self.uploads.receive(session, message, service.id, spec)
 
     # ------------------------------------------------------------------ state
 
@@ -166,7 +185,8 @@ class ConversationService:
                 return [Text(t(language, "grievance_created", ticket=ticket.id, days=GRIEVANCE_DAYS))]
             return [Text(t(language, "human_created", ticket=ticket.id))]
         if isinstance(effect, EraseData):
-            kept = do_erase_citizen(session, citizen_key=recipient.citizen_key, now=ctx.now)
+            store = self.uploads.store if self.uploads else None
+            kept = do_erase_citizen(session, citizen_key=recipient.citizen_key, now=ctx.now, store=store)
             summary = t(language, "erase_kept_records", count=kept) if kept else t(language, "erase_kept_none")
             return [Text(t(language, "erase_done", kept=summary))]
         raise TypeError(f"unknown effect {effect!r}")

@@ -218,7 +218,7 @@ def question(ctx: Context, lang: str, spec: FormField, number: int, total: int) 
     body = "\n".join(lines)
     skip = () if spec.required else (Button("skip", clip(ctx.t(lang, "skip"), BUTTON)),)
     if spec.type is FieldType.YES_NO:
-        yes_no = (Button("yes", clip(ctx.t(lang, "yes"), BUTTON)), Button("no", clip(ctx.t(lang, "no"), BUTTON)))
+        yes_no = (Button("yes", clip(ctx.t(lang, "yes_label"), BUTTON)), Button("no", clip(ctx.t(lang, "no_label"), BUTTON)))
         return Buttons(body=body, buttons=yes_no + skip)
     if spec.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
         return _options_message(ctx, lang, spec, body, skip)
@@ -257,7 +257,7 @@ def document_request(ctx: Context, lang: str, doc: DocumentSpec) -> Outbound:
 
 
 def answer_words(ctx: Context, lang: str) -> dict[str, str]:
-    return {"skipped": ctx.t(lang, "skipped"), "yes": ctx.t(lang, "yes"), "no": ctx.t(lang, "no")}
+    return {"skipped": ctx.t(lang, "skipped"), "yes": ctx.t(lang, "yes_label"), "no": ctx.t(lang, "no_label")}
 
 
 def review(
@@ -309,7 +309,7 @@ def yes_no(ctx: Context, lang: str, body: str, prefix: str) -> Buttons:
     return Buttons(
         body=body,
         buttons=(
-            Button(f"{prefix}:yes", clip(ctx.t(lang, "yes"), BUTTON)),
-            Button(f"{prefix}:no", clip(ctx.t(lang, "no"), BUTTON)),
+            Button(f"{prefix}:yes", clip(ctx.t(lang, "yes_label"), BUTTON)),
+            Button(f"{prefix}:no", clip(ctx.t(lang, "no_label"), BUTTON)),
         ),
     )

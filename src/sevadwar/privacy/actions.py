@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from sevadwar.applications.models import OPEN_STATUSES, Application, ApplicationStatus
 from sevadwar.audit.actions import do_append_audit
 from sevadwar.conversation.models import Conversation
+from sevadwar.documents.models import Document, DocumentStatus
+from sevadwar.documents.store import BlobStore
 from sevadwar.messaging.models import InboxEvent, InboxState, OutboxMessage, OutboxState
 from sevadwar.privacy.models import Consent
 from sevadwar.storage.base import utcnow
@@ -43,7 +45,9 @@ def do_withdraw_consent(session: Session, *, citizen_key: str, now: datetime | N
     do_append_audit(session, actor=f"citizen:{citizen_key}", action="consent.withdrawn", subject=f"citizen:{citizen_key}")
 
 
-def do_erase_citizen(session: Session, *, citizen_key: str, now: datetime | None = None) -> int:
+def do_erase_citizen(
+    session: Session, *, citizen_key: str, now: datetime | None = None, store: BlobStore | None = None
+) -> int:
     """Erase what the citizen gave us, keep what the law requires. Returns applications kept.
 
     Open applications are cancelled and their answers erased; decided ones keep only the
@@ -58,6 +62,10 @@ def do_erase_citizen(session: Session, *, citizen_key: str, now: datetime | None
         application.answers = {"erased_at": now.isoformat()}
         application.updated_at = now
     session.execute(update(Ticket).where(Ticket.citizen_key == citizen_key).values(text="", status="closed"))
+    for document in session.scalars(select(Document).where(Document.citizen_key == citizen_key)):
+        if document.blob_key and store is not None:
+            store.delete(document.blob_key)
+        document.blob_key, document.status, document.erased_at = None, DocumentStatus.ERASED, now
     session.execute(delete(Conversation).where(Conversation.citizen_key == citizen_key))
     session.execute(
         update(InboxEvent)

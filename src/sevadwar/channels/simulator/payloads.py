@@ -19,7 +19,7 @@ SESSION = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 
 class SimulatorMedia(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    media_id: str = Field(max_length=200)
+    media_id: str = Field(pattern=r"^[A-Za-z0-9_\-]{8,64}$")
     mime_type: str = Field(max_length=100)
     filename: str | None = Field(default=None, max_length=200)
 

@@ -87,7 +87,7 @@ async def upload_media(request: Request, file: UploadFile) -> dict[str, Any]:
     if len(data) > MAX_UPLOAD:
         raise HTTPException(413, "file too large")
     media_id = secrets.token_urlsafe(16)
-    folder = runtime.settings.data_dir / "simulator-media"
+    folder = (runtime.settings.data_dir / "simulator-media").resolve()
 
     def save() -> None:
         folder.mkdir(parents=True, exist_ok=True)

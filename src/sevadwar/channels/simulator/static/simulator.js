@@ -10,6 +10,22 @@
   if (!session) { session = newId(); localStorage.setItem("sevadwar-session", session); }
   let last = 0;
 
+  // Inline icons for the page's own controls: they draw without an emoji font on the machine.
+  const ICONS = {
+    clip: "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z",
+    doc: "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6zm4 18H6V4h7v5h5v11zM8 12h8v2H8zm0 4h8v2H8z",
+    link: "M3.9 12a3.1 3.1 0 0 1 3.1-3.1h4V7H7a5 5 0 0 0 0 10h4v-1.9H7A3.1 3.1 0 0 1 3.9 12zM8 13h8v-2H8v2zm9-6h-4v1.9h4a3.1 3.1 0 0 1 0 6.2h-4V17h4a5 5 0 0 0 0-10z",
+  };
+
+  function icon(name) {
+    return `<svg class="icon" aria-hidden="true" focusable="false" viewBox="0 0 24 24"><path d="${ICONS[name]}"/></svg>`;
+  }
+
+  // Hindi is the page language; a message with no Devanagari is marked English for screen readers.
+  function markLanguage(element, text) {
+    if (text && !/[\u0900-\u097F]/.test(text)) element.lang = "en";
+  }
+
   function newId() {
     const bytes = new Uint8Array(12);
     crypto.getRandomValues(bytes);
@@ -68,7 +84,7 @@
     } else if (message.kind === "document" || message.kind === "image") {
       const link = document.createElement("a");
       link.href = message.link || "#";
-      link.textContent = "📄 " + (message.filename || message.caption || "document");
+      link.innerHTML = icon("doc") + escapeHtml(message.filename || message.caption || "document");
       div.appendChild(link);
       if (message.caption) addHtml(div, "", "<br>" + format(message.caption));
     } else {
@@ -99,19 +115,21 @@
     } else if (message.kind === "cta_url") {
       const link = document.createElement("a");
       link.href = message.url;
-      link.textContent = "🔗 " + message.label;
+      link.innerHTML = icon("link") + escapeHtml(message.label);
       link.target = "_blank";
       link.rel = "noopener";
       choices.appendChild(link);
       div.appendChild(choices);
     }
+    markLanguage(div, div.textContent.slice(div.firstChild.textContent.length));
     chat.scrollTop = chat.scrollHeight;
   }
 
   async function send(body) {
     const payload = Object.assign({ session: session, id: newId() }, body);
     const div = bubble("out");
-    addHtml(div, "", body.media ? "📎 " + escapeHtml(body.media.filename || "file") : format(body.text || ""));
+    addHtml(div, "", body.media ? icon("clip") + escapeHtml(body.media.filename || "file") : format(body.text || ""));
+    markLanguage(div, body.text);
     chat.scrollTop = chat.scrollHeight;
     await fetch("/simulator/api/messages", {
       method: "POST",
