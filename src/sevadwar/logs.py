@@ -41,8 +41,14 @@ class JsonFormatter(logging.Formatter):
 
 
 class MaskingFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return mask_pii(super().format(record))
+    """Plain lines for a terminal: only the message and the traceback are masked, not the time."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = mask_pii(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        return mask_pii(super().formatException(ei))
 
 
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:

@@ -181,8 +181,10 @@ def documents_text(ctx: Context, lang: str, service: Service) -> str:
         return ctx.t(lang, "card_no_documents")
     lines = [ctx.t(lang, "card_documents")]
     for doc in service.documents:
-        optional = "" if doc.required else " " + ctx.t(lang, "card_optional")
-        lines.append(f"• {doc.label.get(lang)}{optional}")
+        label = doc.label.get(lang)
+        marker = ctx.t(lang, "card_optional") if not doc.required else ctx.t(lang, "card_conditional") if doc.when else ""
+        note = f" {marker}" if marker and marker not in label else ""
+        lines.append(f"• {label}{note}")
     return "\n".join(lines)
 
 
@@ -235,13 +237,19 @@ def _options_message(ctx: Context, lang: str, spec: FormField, body: str, skip: 
     numbered = "\n".join(f"{i}. {o.label.get(lang)}" for i, o in enumerate(options, 1))
     if spec.type is FieldType.MULTI_CHOICE or len(options) + len(skip) > 10:
         return Text(f"{body}\n\n{numbered}")
-    rows = [Row(f"opt:{o.id}", clip(o.label.get(lang), TITLE)) for o in options]
+    rows = [_option_row(o.id, o.label.get(lang)) for o in options]
     rows += [Row("skip", clip(ctx.t(lang, "skip"), TITLE))] if skip else []
     return ListMenu(
         body=body,
         button=clip(ctx.t(lang, "choose_button"), BUTTON),
         sections=(Section(title=clip(spec.label.get(lang), TITLE), rows=tuple(rows)),),
     )
+
+
+def _option_row(option_id: str, label: str) -> Row:
+    """A list row; a label too long for the title is shown whole in the description."""
+    title = clip(label, TITLE)
+    return Row(f"opt:{option_id}", title, clip(label, DESCRIPTION) if title != label else None)
 
 
 def document_request(ctx: Context, lang: str, doc: DocumentSpec) -> Outbound:
