@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sevadwar.storage.base import Base, JSONType, UTCDateTime, utcnow
@@ -52,6 +52,14 @@ class Application(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
+    stage_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))  # maker of maker-checker
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))  # field verification
+    assigned_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    info_request: Mapped[str | None] = mapped_column(Text)  # what the officer asked the citizen for
 
     __table_args__ = (
         Index("ix_applications_citizen", "citizen_key", "submitted_at"),

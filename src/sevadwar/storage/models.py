@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sevadwar.applications import models as _applications
 from sevadwar.audit import models as _audit
+from sevadwar.certificates import models as _certificates
 from sevadwar.conversation import models as _conversation
 from sevadwar.documents import models as _documents
 from sevadwar.messaging import models as _messaging
+from sevadwar.officers import models as _officers
 from sevadwar.payments import models as _payments
 from sevadwar.privacy import models as _privacy
 from sevadwar.storage.base import Base
@@ -17,9 +19,11 @@ metadata = Base.metadata
 __all__ = [
     "_applications",
     "_audit",
+    "_certificates",
     "_conversation",
     "_documents",
     "_messaging",
+    "_officers",
     "_payments",
     "_privacy",
     "_tickets",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sevadwar.storage.base import Base, UTCDateTime, utcnow
@@ -30,5 +30,9 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    department: Mapped[str | None] = mapped_column(String(32))  # from the application it names
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    outcome: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_tickets_status", "status", "created_at"),)
