@@ -50,6 +50,7 @@ def do_submit_application(
         fee_paise=fee_paise,
         submitted_at=now,
         due_at=now + timedelta(days=service.sla_days),
+        stage_due_at=now + timedelta(days=service.workflow.stages[0].days),
         updated_at=now,
     )
     session.add(application)
