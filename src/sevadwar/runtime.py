@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine
 
+from sevadwar.applications.workflow import Workflow
 from sevadwar.catalogue.catalogue import Catalogue
 from sevadwar.catalogue.loader import default_catalogue_dir, load_catalogue
 from sevadwar.channels.sending import ChannelSender
@@ -24,10 +25,14 @@ from sevadwar.channels.simulator.sender import SimulatorSender
 from sevadwar.channels.whatsapp.client import WhatsAppSender
 from sevadwar.conversation.prompts import default_commands, default_prompts
 from sevadwar.conversation.service import ConversationService
+from sevadwar.documents.base import BlobStore
 from sevadwar.documents.store import LocalBlobStore, load_or_create_key
 from sevadwar.documents.uploads import UploadService
 from sevadwar.messaging.ratelimit import SharedRateLimiter
 from sevadwar.nlu.understanding import Understanding
+from sevadwar.payments.context import PaymentContext, bind_payments
+from sevadwar.payments.reconcile import ReconcileLoop
+from sevadwar.payments.setup import build_payments
 from sevadwar.security.crypto import FieldCipher
 from sevadwar.settings import Settings
 from sevadwar.storage.base import utcnow
@@ -49,7 +54,10 @@ class Runtime:
     cipher: FieldCipher
     clock: Callable[[], datetime]
     conversations: ConversationService
+    workflow: Workflow
     graph_http: httpx.Client | None = None
+    blobs: BlobStore | None = None
+    payments: PaymentContext | None = None
     wake_inbox: threading.Event = field(default_factory=threading.Event)
     wake_outbox: threading.Event = field(default_factory=threading.Event)
     stop_event: threading.Event = field(default_factory=threading.Event)
@@ -101,6 +109,8 @@ class Runtime:
             self.loops.append(Loop(f"inbox-{i}", process, wake=self.wake_inbox, stop=self.stop_event))
         for i in range(sender_threads if self.settings.senders else 0):
             self.loops.append(Loop(f"sender-{i}", sender.send_next, wake=self.wake_outbox, stop=self.stop_event))
+        if self.payments is not None:
+            self.loops.append(ReconcileLoop(self.sessions, self.payments, self.clock, stop=self.stop_event))
         for loop in self.loops:
             loop.start()
 
@@ -116,6 +126,8 @@ class Runtime:
         self.stop_workers()
         if self.graph_http is not None:
             self.graph_http.close()
+        if self.payments is not None:
+            self.payments.close()
         self.engine.dispose()
 
 
@@ -128,6 +140,7 @@ def build_runtime(
     *,
     clock: Callable[[], datetime] = utcnow,
     graph_transport: httpx.BaseTransport | None = None,
+    payment_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Runtime:
     """Everything but the running loops. Raises on an invalid catalogue (the server must not start)."""
     catalogue = load_catalogue(catalogue_dir(settings))
@@ -143,12 +156,16 @@ def build_runtime(
             transport=graph_transport,
         )
     data_dir = settings.data_dir
+    blobs = LocalBlobStore(data_dir / "documents", load_or_create_key(data_dir / "keys" / "documents.key"))
+    payments = build_payments(settings, catalogue=catalogue, blobs=blobs, clock=clock, transport=payment_transport)
+    bind_payments(sessions, payments)  # the conversation reaches the gateway through its session
     uploads = UploadService(
-        store=LocalBlobStore(data_dir / "documents", load_or_create_key(data_dir / "keys" / "documents.key")),
+        store=blobs,
         simulator_media=(data_dir / "simulator-media").resolve(),
         graph_base_url=str(settings.whatsapp_api_base_url).rstrip("/") if settings.whatsapp_enabled else None,
         graph_token=settings.whatsapp_access_token.get_secret_value() if settings.whatsapp_access_token else None,
     )
+    workflow = Workflow(catalogue=catalogue, clock=clock)
     conversations = ConversationService(
         catalogue=catalogue,
         understanding=understanding,
@@ -157,6 +174,7 @@ def build_runtime(
         encrypt=cipher.encrypt,
         clock=clock,
         uploads=uploads,
+        workflow=workflow,
     )
     return Runtime(
         settings=settings,
@@ -167,5 +185,8 @@ def build_runtime(
         cipher=cipher,
         clock=clock,
         conversations=conversations,
+        workflow=workflow,
         graph_http=graph_http,
+        blobs=blobs,
+        payments=payments,
     )

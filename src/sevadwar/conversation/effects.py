@@ -46,6 +46,15 @@ class OpenTicket:
 
 
 @dataclass(frozen=True, slots=True)
+class ProvideInfo:
+    """The citizen's answer to an officer's request for more information."""
+
+    reference: str
+    text: str = ""
+    has_media: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class EraseData:
     pass
 
@@ -58,4 +67,14 @@ class FunnelStep:
     service_id: str | None = None
 
 
-Effect = Reply | RecordConsent | WithdrawConsent | SubmitApplication | ShowStatus | OpenTicket | EraseData | FunnelStep
+Effect = (
+    Reply
+    | RecordConsent
+    | WithdrawConsent
+    | SubmitApplication
+    | ShowStatus
+    | OpenTicket
+    | ProvideInfo
+    | EraseData
+    | FunnelStep
+)

@@ -28,6 +28,7 @@ from sevadwar.conversation.effects import (
     EraseData,
     FunnelStep,
     OpenTicket,
+    ProvideInfo,
     RecordConsent,
     Reply,
     ShowStatus,
@@ -106,6 +107,8 @@ class _Turn:
         if self.state.step is Step.LANGUAGE:
             self.on_language()
             return
+        if self.on_info_reply():
+            return
         if self.state.step is Step.CONSENT:
             self.on_consent()
             return
@@ -132,6 +135,18 @@ class _Turn:
             Step.SERVICES: self.on_pick_from_page,
         }.get(self.state.step, self.on_free_text)
         handler()
+
+    def on_info_reply(self) -> bool:
+        """An officer asked for more: the next message that is not a command answers it."""
+        reference = self.state.awaiting_info
+        if not reference or self.state.step in DRAFT_STEPS or self.state.step is Step.CONSENT:
+            return False
+        has_media = self.message.kind in (MessageKind.IMAGE, MessageKind.DOCUMENT) and self.message.media is not None
+        if not (self.text or has_media) or self.reply_id or self.ctx.commands.command(self.text):
+            return False
+        self.effects.append(ProvideInfo(reference, self.text, has_media))
+        self.state = self.state.replace(awaiting_info=None)
+        return True
 
     def drop_lost_draft(self) -> None:
         """A draft whose service, question or document left the catalogue resumes at the menu."""

@@ -22,7 +22,10 @@ from sevadwar.applications.models import Application
 from sevadwar.applications.queries import application_of, applications_of, count_applications_of
 from sevadwar.applications.sla import compensation_rupees, days_late
 from sevadwar.catalogue.catalogue import Catalogue
+from sevadwar.applications.workflow import Workflow
 from sevadwar.catalogue.fees import quote_fee
+from sevadwar.catalogue.schema import DocumentSpec
+from sevadwar.catalogue.schema import Text as CatalogueText
 from sevadwar.channels.base import InboundMessage, MessageKind, Outbound, ReadReceipt, Text
 from sevadwar.conversation import views
 from sevadwar.conversation.context import IST, Context, Department, Understander
@@ -31,6 +34,7 @@ from sevadwar.conversation.effects import (
     EraseData,
     FunnelStep,
     OpenTicket,
+    ProvideInfo,
     RecordConsent,
     Reply,
     ShowStatus,
@@ -41,7 +45,8 @@ from sevadwar.conversation.engine import step
 from sevadwar.conversation.models import Conversation
 from sevadwar.conversation.prompts import Commands, Prompts
 from sevadwar.conversation.state import State, Step
-from sevadwar.documents.uploads import UploadService
+from sevadwar.documents.results import Refused
+from sevadwar.documents.uploads import Stored, UploadService
 from sevadwar.messaging.outbox import Recipient, enqueue
 from sevadwar.privacy.actions import do_erase_citizen, do_record_consent, do_withdraw_consent
 from sevadwar.tickets.actions import GRIEVANCE_DAYS, do_open_ticket
@@ -62,6 +67,7 @@ class ConversationService:
     encrypt: Callable[[str], str]
     clock: Callable[[], datetime]
     uploads: UploadService | None = None
+    workflow: Workflow | None = None
     read_receipts: bool = True
 
     def context(self, now: datetime, *, upload: Any = None) -> Context:
@@ -93,12 +99,18 @@ class ConversationService:
             wa_id=message.citizen.wa_id or conversation.wa_id,
             user_id=message.citizen.user_id or conversation.user_id,
         )
+        if self.read_receipts and message.citizen.channel == "whatsapp":  # blue ticks and "typing…" first
+            enqueue(session, recipient, [ReadReceipt(message.message_id)], cause=cause, now=now)
         replies: list[Outbound] = []
-        if self.read_receipts and message.citizen.channel == "whatsapp":
-            replies.append(ReadReceipt(message.message_id))
         language = new_state.language or "en"
         for effect in effects:
-            replies += self._apply(session, effect, recipient, language, ctx)
+            if isinstance(effect, ProvideInfo):
+                messages, still_waiting = self._provide_info(session, effect, message, language)
+                replies += messages
+                if still_waiting:  # the file was refused: the next message answers the officer
+                    new_state = new_state.replace(awaiting_info=effect.reference)
+            else:
+                replies += self._apply(session, effect, recipient, language, ctx)
         if any(isinstance(effect, EraseData) for effect in effects):
             session.expunge(conversation)  # its row was deleted with the citizen's data
         else:
@@ -119,6 +131,28 @@ class ConversationService:
         except KeyError:
             return None
         return self.uploads.receive(session, message, service.id, spec)
+
+    def _provide_info(
+        self, session: Session, effect: ProvideInfo, message: InboundMessage, language: str
+    ) -> tuple[list[Outbound], bool]:
+        """Attach the citizen's answer to the application an officer asked about.
+
+        Returns the replies and whether the request is still waiting for an answer.
+        """
+        application = application_of(session, message.citizen.key, effect.reference)
+        if application is None or self.workflow is None:
+            return [], False
+        document_id = None
+        if effect.has_media and self.uploads is not None:
+            spec = DocumentSpec(id="info_reply", label=CatalogueText(en="Additional document"), max_mb=10)
+            result = self.uploads.receive(session, message, application.service_id, spec)
+            if not isinstance(result, Stored):
+                if isinstance(result, Refused):
+                    return [Text(result.message(language))], True
+                return [Text(self.prompts.text(language, "document_unavailable"))], True
+            document_id = result.document_id
+        self.workflow.receive_info(session, application, text=effect.text, document_id=document_id)
+        return [], False
 
     # ------------------------------------------------------------------ state
 

@@ -52,6 +52,7 @@ class State:
     pending: dict[str, Any] | None = None  # what the first message asked for, kept until onboarding ends
     updated_at: str | None = None  # ISO time of the last citizen message
     notice: str | None = None  # a one-off note for the next reply ("upgraded")
+    awaiting_info: str | None = None  # an officer asked for more on this application reference
 
     def replace(self, **changes: Any) -> State:
         return dataclasses.replace(self, **changes)
@@ -87,6 +88,7 @@ class State:
             language=language,
             consented=consented,
             updated_at=data.get("updated_at"),
+            awaiting_info=data.get("awaiting_info") if isinstance(data.get("awaiting_info"), str) else None,
         )
         if data.get("v") != VERSION:
             return safe.replace(notice="upgraded") if language else safe
@@ -107,6 +109,7 @@ class State:
                 pending=data.get("pending"),
                 updated_at=data.get("updated_at"),
                 notice=data.get("notice"),
+                awaiting_info=data.get("awaiting_info"),
             )
         except (ValueError, TypeError):
             return safe.replace(notice="upgraded") if language else safe
