@@ -33,11 +33,13 @@ class NewEvent:
     payload: dict[str, Any]
 
 
-def store_events(session: Session, channel: str, events: Sequence[NewEvent]) -> int:
+def store_events(
+    session: Session, channel: str, events: Sequence[NewEvent], *, now: datetime | None = None
+) -> int:
     """Insert events not seen before; returns how many were new."""
     if not events:
         return 0
-    now = utcnow()
+    now = now or utcnow()
     rows = [
         {
             "event_key": e.key,
@@ -55,7 +57,9 @@ def store_events(session: Session, channel: str, events: Sequence[NewEvent]) -> 
     return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
 
 
-def store_quarantine(session: Session, channel: str, body: bytes, reason: str) -> bool:
+def store_quarantine(
+    session: Session, channel: str, body: bytes, reason: str, *, now: datetime | None = None
+) -> bool:
     """Keep a signed body we could not parse, once, for a person to look at. Never raises on bad data."""
     digest = hashlib.sha256(body).hexdigest()
     payload = {"raw": body.decode("utf-8", errors="replace"), "reason": reason[:500]}
@@ -67,7 +71,7 @@ def store_quarantine(session: Session, channel: str, body: bytes, reason: str) -
         "payload": payload,
         "state": InboxState.QUARANTINED,
         "attempts": 0,
-        "received_at": utcnow(),
+        "received_at": now or utcnow(),
     }
     result = session.execute(insert_ignore(session, InboxEvent.__table__, [row], "event_key"))
     return bool(result.rowcount)  # type: ignore[attr-defined]

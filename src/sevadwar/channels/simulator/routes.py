@@ -55,7 +55,7 @@ async def post_message(message: SimulatorMessage, request: Request) -> dict[str,
 
     def store() -> int:
         with transaction(runtime.sessions) as session:
-            return store_events(session, Channel.SIMULATOR, [event])
+            return store_events(session, Channel.SIMULATOR, [event], now=runtime.clock())
 
     new = await run_in_threadpool(store)
     runtime.wake_inbox.set()

@@ -93,6 +93,6 @@ async def receive_updates(request: Request) -> Response:
 def _store(runtime: Runtime, events: list[NewEvent], body: bytes, quarantine: str | None) -> None:
     with transaction(runtime.sessions) as session:
         if quarantine is not None:
-            store_quarantine(session, "whatsapp", body, quarantine)
+            store_quarantine(session, "whatsapp", body, quarantine, now=runtime.clock())
         else:
-            store_events(session, "whatsapp", events)
+            store_events(session, "whatsapp", events, now=runtime.clock())
