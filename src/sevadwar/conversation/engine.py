@@ -33,6 +33,7 @@ from sevadwar.conversation.effects import (
     Reply,
     ShowStatus,
     SubmitApplication,
+    WithdrawConsent,
 )
 from sevadwar.conversation.state import DRAFT_STEPS, State, Step
 from sevadwar.documents.results import Refused
@@ -300,6 +301,9 @@ class _Turn:
             self.reprompt()
         elif command == "human":
             self.effects.append(OpenTicket("human"))
+        elif command == "withdraw":
+            self.effects.append(WithdrawConsent())
+            self.state = self.state.clear_draft().replace(step=Step.MENU, consented=False, pending=None)
         return True
 
     def show_menu(self) -> None:
