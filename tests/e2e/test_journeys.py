@@ -140,7 +140,7 @@ def test_income_certificate_in_english(stack: Stack) -> None:
     review = " ".join(text_of(m) for m in ravi.sends_photo())  # self-declaration
     assert "Please check your application for *Income certificate*" in review
     assert "XXXX-XXXX-0124" in review and "Acme Traders Pvt Ltd" in review
-    assert "₹120,000" in review
+    assert "₹1,20,000" in review
     done = ravi.taps("Submit")
     receipt = text_of(done[0])
     assert "has been submitted" in receipt

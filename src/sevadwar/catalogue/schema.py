@@ -287,6 +287,7 @@ class Service(Strict):
     department: Literal[DEPARTMENTS]  # type: ignore[valid-type]
     kind: Kind
     name: Text
+    short_name: Text | None = None  # at most 24 characters: a WhatsApp list row's title
     description: Text
     office: Text  # the issuing authority, e.g. "Sub-Divisional Magistrate (SDM)"
     eligibility: Text | None = None
@@ -300,6 +301,19 @@ class Service(Strict):
     recognition: Recognition = Recognition()
     sources: list[str] = []  # where the facts come from
     verify: bool = False  # the service as a whole awaits an operator's review
+
+    @field_validator("short_name")
+    @classmethod
+    def _short_enough(cls, value: Text | None) -> Text | None:
+        if value is not None:
+            for language in value.languages():
+                if len(value.get(language)) > 24:
+                    raise ValueError(f"short_name in {language!r} is longer than 24 characters")
+        return value
+
+    def menu_title(self, language: str) -> str:
+        """The service's name as a list row title (WhatsApp shows at most 24 characters)."""
+        return (self.short_name or self.name).get(language)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Service:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sevadwar.catalogue.fees import format_rupees
 from sevadwar.catalogue.schema import FieldType, FormField
 from sevadwar.nlu import entities
 
@@ -95,9 +96,11 @@ def read_answer(  # noqa: C901 - one branch per field type reads best as a flat 
         if spec.max is not None and number > spec.max:
             return _error("error_number_max", max=_plain(spec.max))
         return Answer(_plain(number))
-    if kind is FieldType.PHONE:
+    if kind is FieldType.PHONE:  # personal: encrypted at rest, shown masked
         phone = entities.parse_phone(text)
-        return Answer(phone) if phone else _error("error_phone")
+        if not phone:
+            return _error("error_phone")
+        return Answer({"enc": encrypt(phone), "masked": "X" * (len(phone) - 4) + phone[-4:]})
     if kind is FieldType.EMAIL:
         return Answer(text.lower()) if _EMAIL.match(text) else _error("error_email")
     if kind is FieldType.PINCODE:
@@ -183,8 +186,8 @@ def display_answer(spec: FormField, value: Any, language: str, *, words: dict[st
     """
     if value is None:
         return words["skipped"]
-    if spec.type is FieldType.AADHAAR and isinstance(value, dict):
-        return str(value.get("masked", "XXXX-XXXX-XXXX"))
+    if spec.type in (FieldType.AADHAAR, FieldType.PHONE) and isinstance(value, dict):
+        return str(value.get("masked") or ("XXXX-XXXX-XXXX" if spec.type is FieldType.AADHAAR else "XXXXXXXXXX"))
     if spec.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
         ids = value if isinstance(value, list) else [value]
         labels = {o.id: o.label.get(language) for o in spec.options}
@@ -197,5 +200,5 @@ def display_answer(spec: FormField, value: Any, language: str, *, words: dict[st
     if spec.type is FieldType.DATE and isinstance(value, str):
         return date.fromisoformat(value).strftime("%d/%m/%Y")
     if spec.type is FieldType.MONEY:
-        return f"₹{value:,}" if isinstance(value, int | float) else str(value)
+        return format_rupees(round(value * 100)) if isinstance(value, int | float) else str(value)
     return str(value)

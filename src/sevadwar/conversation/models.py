@@ -9,6 +9,7 @@ from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sevadwar.storage.base import Base, JSONType, UTCDateTime, utcnow
+from sevadwar.storage.encrypted import EncryptedText
 
 
 class Conversation(Base):
@@ -16,7 +17,7 @@ class Conversation(Base):
 
     citizen_key: Mapped[str] = mapped_column(String(160), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
-    wa_id: Mapped[str | None] = mapped_column(String(32))
+    wa_id: Mapped[str | None] = mapped_column(EncryptedText)  # the phone number, encrypted at rest
     user_id: Mapped[str | None] = mapped_column(String(160))
     language: Mapped[str | None] = mapped_column(String(8))
     state: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -138,7 +138,11 @@ def services_list(ctx: Context, lang: str, department_id: str, page: int) -> Lis
 
 
 def service_row(service: Service, lang: str) -> Row:
-    return Row(f"svc:{service.id}", clip(service.name.get(lang), TITLE), clip(service.description.get(lang), DESCRIPTION))
+    """Title: the short name; description: the full name when shortened, else the summary."""
+    title = service.menu_title(lang)
+    full = service.name.get(lang)
+    description = full if len(full) > TITLE else service.description.get(lang)
+    return Row(f"svc:{service.id}", clip(title, TITLE), clip(description, DESCRIPTION))
 
 
 def candidates_list(ctx: Context, lang: str, service_ids: Sequence[str]) -> ListMenu:

@@ -15,6 +15,7 @@ from sqlalchemy import Float, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sevadwar.storage.base import Base, JSONType, UTCDateTime, utcnow
+from sevadwar.storage.encrypted import EncryptedJSON
 from sevadwar.storage.types import BigIntPK
 
 
@@ -73,7 +74,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     citizen_key: Mapped[str] = mapped_column(String(160))
     channel: Mapped[str] = mapped_column(String(16))
-    recipient: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    recipient: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)  # holds the phone number
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     state: Mapped[str] = mapped_column(String(16), default=OutboxState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -89,6 +89,7 @@ class InboxWorker:
                 WA_ERRORS.labels(str(error.code), "status").inc()
             merge_delivery_status(session, parsed.message_id, parsed.status, errors=errors, at=parsed.timestamp)
             mark_done(session, event)
+            event.payload = {"processed": True, "type": "status", "status": parsed.status.value}
             return
         for error in parsed:
             code = getattr(error, "code", 0)
