@@ -1,0 +1,129 @@
+"""Every message built for every service of the catalogue fits WhatsApp's limits, in Hindi and
+English."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from harness import START, catalogue, check_whatsapp_limits, context, sample_catalogue
+
+from sevadwar.catalogue.schema import FieldType, FormField, Service
+from sevadwar.channels.base import Buttons, ListMenu, Text
+from sevadwar.conversation import views
+from sevadwar.conversation.context import Context
+
+LANGUAGES = ["hi", "en"]
+SERVICES = sorted(sample_catalogue().ids())
+
+
+def _ctx() -> Context:
+    return context(START, sample_catalogue())
+
+
+def _service(service_id: str) -> Service:
+    return sample_catalogue()[service_id]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("service_id", SERVICES)
+def test_card_questions_documents_and_review_fit(service_id: str, language: str) -> None:
+    ctx, service = _ctx(), _service(service_id)
+    for message in views.service_card(ctx, language, service):
+        check_whatsapp_limits(message)
+    for number, spec in enumerate(service.fields, 1):
+        question = views.question(ctx, language, spec, number, len(service.fields))
+        check_whatsapp_limits(question)
+        if spec.type is FieldType.YES_NO:
+            assert isinstance(question, Buttons)
+        if spec.type is FieldType.CHOICE:
+            assert isinstance(question, Buttons | ListMenu | Text)
+            shown = question.body if isinstance(question, Text) else ""
+            offered = [i for i in _ids(question) if i.startswith("opt:")]
+            assert offered == [f"opt:{o.id}" for o in spec.options] or all(
+                f"{n}. " in shown for n in range(1, len(spec.options) + 1)
+            )
+    for doc in service.documents:
+        check_whatsapp_limits(views.document_request(ctx, language, doc))
+    answers = {f.id: _answer(f) for f in service.fields}
+    documents = [(d, {"skipped": True}) for d in service.documents]
+    for message in views.review(ctx, language, service, service.fields, answers, documents):
+        check_whatsapp_limits(message)
+    for page in range(4):
+        check_whatsapp_limits(views.edit_list(ctx, language, service.fields, page))
+
+
+def _answer(spec: FormField) -> Any:
+    """A long but valid answer of the field's type (optional fields skipped)."""
+    if not spec.required:
+        return None
+    values: dict[FieldType, Any] = {
+        FieldType.DATE: "2020-01-31",
+        FieldType.NUMBER: int(spec.max or spec.min or 1),
+        FieldType.MONEY: int(spec.max or 99_99_999),
+        FieldType.YES_NO: True,
+        FieldType.MULTI_CHOICE: [o.id for o in spec.options],
+        FieldType.CHOICE: spec.options[0].id if spec.options else None,
+        FieldType.AADHAAR: {"enc": "v1:sealed", "masked": "XXXX-XXXX-2346"},
+        FieldType.LOCATION: {"lat": 28.6, "lon": 77.2, "name": "Connaught Place"},
+    }
+    return values.get(spec.type, "क" * min(spec.max_length or 200, 200))
+
+
+def _ids(message: object) -> list[str]:
+    if isinstance(message, Buttons):
+        return [b.id for b in message.buttons]
+    if isinstance(message, ListMenu):
+        return [r.id for s in message.sections for r in s.rows]
+    return []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_menus_and_every_page_of_every_department_fit(language: str) -> None:
+    ctx = _ctx()
+    check_whatsapp_limits(views.main_menu(ctx, language))
+    check_whatsapp_limits(views.language_choice(ctx, language))
+    check_whatsapp_limits(views.consent_request(ctx, language))
+    for page in range(3):
+        check_whatsapp_limits(views.departments_list(ctx, language, page))
+    for department in ctx.departments:
+        for page in range(4):
+            check_whatsapp_limits(views.services_list(ctx, language, department.id, page))
+    check_whatsapp_limits(views.candidates_list(ctx, language, SERVICES))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("department", [d.department.id for d in catalogue().departments()])
+def test_service_rows_of_a_page_can_be_told_apart(department: str, language: str) -> None:
+    """Two rows clipped to the same 24 characters look alike; their descriptions must differ."""
+    ctx = context(START)
+    for page in range(3):
+        menu = views.services_list(ctx, language, department, page)
+        rows = [(r.title, r.description) for s in menu.sections for r in s.rows]
+        assert len(set(rows)) == len(rows), rows
+
+
+def test_a_long_list_is_cut_into_pages_of_nine_and_a_more_row() -> None:
+    ctx = _ctx()
+    fields = _service("test-every-field").fields
+    assert len(fields) > 10
+    first = views.edit_list(ctx, "en", fields, 0)
+    rows = [r.id for s in first.sections for r in s.rows]
+    assert rows == [f"edit:{f.id}" for f in fields[:9]] + ["editpage:1"]
+    last = views.edit_list(ctx, "en", fields, 2)
+    rows = [r.id for s in last.sections for r in s.rows]
+    assert rows == [f"edit:{f.id}" for f in fields[18:]] + ["editpage:0"]
+
+
+def test_clip_keeps_short_text_and_marks_a_cut() -> None:
+    assert views.clip("Income certificate", 24) == "Income certificate"
+    assert views.clip("  Income   certificate ", 24) == "Income certificate"
+    clipped = views.clip("Marriage registration (Hindu Marriage Act)", 24)
+    assert len(clipped) <= 24
+    assert clipped.endswith("…")
+
+
+def test_the_harness_clock_is_in_utc() -> None:
+    assert START.tzinfo is not None
+    assert START.utcoffset() == datetime(2026, 1, 1, tzinfo=START.tzinfo).utcoffset()
