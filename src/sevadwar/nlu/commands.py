@@ -12,9 +12,11 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from sevadwar.nlu.understanding import Understanding
+if TYPE_CHECKING:  # imported when a command runs, so other commands start fast
+    from sevadwar.nlu.understanding import Understanding
+    from sevadwar.nlu.words import ServiceWords
 
 
 def register(subparsers: Any) -> None:
@@ -33,6 +35,7 @@ def register(subparsers: Any) -> None:
     parse.add_argument(
         "--catalogue", type=Path, default=None, help="catalogue directory (default: ./catalogue)"
     )
+    parse.add_argument("--cache-dir", type=Path, default=None, help=argparse.SUPPRESS)
     parse.set_defaults(func=run_parse)
 
 
@@ -49,39 +52,53 @@ def _catalogue_dir(given: Path | None) -> Path:
 def load_understanding(directory: Path, cache_dir: Path | None = None) -> Understanding:
     """The NLU for the catalogue in ``directory``.
 
-    A validated catalogue is remembered as JSON in ``cache_dir`` (default
-    ``~/.cache/sevadwar``), keyed by the names, sizes and times of its files, so that a command
-    run again on an unchanged catalogue skips the YAML parsing and the cross-file checks. Any
-    problem with the cache only means a full load.
+    What the NLU reads of a validated catalogue (:class:`ServiceWords`) is remembered as JSON in
+    ``cache_dir`` (default ``~/.cache/sevadwar``), keyed by the names, sizes and times of the
+    catalogue's files, so a command run again on an unchanged catalogue skips parsing and
+    validating the YAML. Any problem with the cache only means a full load.
     """
     from sevadwar.catalogue.loader import load_catalogue
-    from sevadwar.catalogue.schema import Service
+    from sevadwar.nlu.lexicon import data_texts
+    from sevadwar.nlu.normalise import preload_transliterations, transliterations
+    from sevadwar.nlu.understanding import Understanding
+    from sevadwar.nlu.words import ServiceWords
 
     cache = (cache_dir or Path.home() / ".cache" / "sevadwar") / f"nlu-{_key(directory)}.json"
     try:
         raw = json.loads(cache.read_text(encoding="utf-8"))
-        services = [Service.model_validate(item) for item in raw]
-    except (OSError, ValueError, TypeError):
-        services = list(load_catalogue(directory))
-        _remember(cache, services)
-    return Understanding.from_services(services)
+        words = [ServiceWords.from_json(item) for item in raw["services"]]
+        table = raw["transliterations"]
+        if not (isinstance(table, dict) and all(isinstance(v, str) for v in table.values())):
+            raise TypeError("bad transliterations")
+        preload_transliterations(table)
+    except (OSError, ValueError, TypeError, KeyError):
+        words = [ServiceWords.of(service) for service in load_catalogue(directory)]
+        texts = [text for w in words for text, _ in w.phrases] + data_texts()
+        _remember(cache, words, transliterations(texts))
+    return Understanding.from_words(words)
+
+
+_CACHE_VERSION = "2"  # bump when the cached shape or the transliteration changes
 
 
 def _key(directory: Path) -> str:
-    digest = hashlib.sha256(str(directory.resolve()).encode())
-    for path in sorted(directory.glob("*.yaml")):
+    """The catalogue's files and the NLU's own data and code, by name, size and time."""
+    digest = hashlib.sha256(f"{_CACHE_VERSION}:{directory.resolve()}".encode())
+    package = Path(__file__).resolve().parent
+    mine = [*package.glob("*.py"), *package.glob("data/*.yaml")]
+    for path in [*sorted(directory.glob("*.yaml")), *sorted(mine)]:
         stat = path.stat()
         digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     return digest.hexdigest()[:24]
 
 
-def _remember(cache: Path, services: list[Any]) -> None:
+def _remember(cache: Path, words: list[ServiceWords], table: dict[str, str]) -> None:
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         for old in cache.parent.glob("nlu-*.json"):
             old.unlink(missing_ok=True)
-        data = [s.model_dump(mode="json", by_alias=True, exclude_unset=True) for s in services]
         partial = cache.with_suffix(".tmp")
+        data = {"services": [w.to_json() for w in words], "transliterations": table}
         partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         partial.replace(cache)
     except OSError:
@@ -97,7 +114,7 @@ def run_parse(args: argparse.Namespace) -> int:
         print("nlu parse: give a TEXT, or --batch to read stdin", file=sys.stderr)
         return 2
     try:
-        understanding = load_understanding(_catalogue_dir(args.catalogue))
+        understanding = load_understanding(_catalogue_dir(args.catalogue), args.cache_dir)
     except Exception as exc:  # the catalogue cannot be loaded: say why, no traceback
         print(f"nlu parse: cannot load the catalogue: {exc}", file=sys.stderr)
         return 1

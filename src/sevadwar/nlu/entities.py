@@ -12,16 +12,25 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 
 from rapidfuzz import fuzz
 from stdnum.in_ import aadhaar as stdnum_aadhaar
 
 from sevadwar.applications.reference import find_references
 from sevadwar.catalogue.schema import Option
+from sevadwar.nlu.dates import date_spans, find_dates, is_digits, parse_date, today_or_now
 from sevadwar.nlu.lexicon import lexicon
-from sevadwar.nlu.normalise import Token, clean, folded_text, tokens
+from sevadwar.nlu.normalise import clean, folded_text, tokens
+from sevadwar.nlu.numbers import (
+    CURRENCY_AFTER,
+    CURRENCY_BEFORE,
+    number_spans,
+    parse_amount,
+    parse_number,
+    plain,
+)
 from sevadwar.nlu.types import Entities
 
 __all__ = [
@@ -41,198 +50,6 @@ __all__ = [
     "parse_yes_no",
     "redact",
 ]
-
-# ---------------------------------------------------------------------------------------------
-# Dates
-
-_MIN_YEAR = 1900
-_MAX_YEAR = 2100
-_ISO = re.compile(r"(?<!\d)(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?!\d)")
-_NUMERIC = re.compile(
-    r"(?<![\d.])(\d{1,2})\s*[-/.\\]\s*(\d{1,2})\s*[-/.\\]\s*(\d{4}|\d{2})(?![\d])"
-)
-_COMPACT = re.compile(r"(?<!\d)(\d{8})(?!\d)")
-_ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$")
-
-
-def _today(today: date | None) -> date:
-    return today if today is not None else datetime.now(UTC).date()
-
-
-def _year(value: int, digits: int, today: date, prefer_future: bool) -> int:
-    """A two-digit year in this century, or the last one when that would be in the future."""
-    if digits > 2:
-        return value
-    year = 2000 + value
-    if prefer_future:
-        return year
-    return year if year <= today.year else year - 100
-
-
-def _make_date(year: int, month: int, day: int) -> date | None:
-    if not _MIN_YEAR <= year <= _MAX_YEAR:
-        return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _numeric_date(
-    first: str, second: str, year_text: str, today: date, prefer_future: bool
-) -> date | None:
-    day, month = int(first), int(second)
-    if month > 12 >= day:  # 03/25/2024 can only be month first
-        day, month = month, day
-    year = _year(int(year_text), len(year_text), today, prefer_future)
-    found = _make_date(year, month, day)
-    if found and len(year_text) == 2 and not prefer_future and found > today:
-        found = _make_date(year - 100, month, day)
-    return found
-
-
-def _day_number(token: Token) -> int | None:
-    text = token.raw.lower()
-    match = _ORDINAL.match(text)
-    if match:
-        text = match.group(1)
-    if text.isdigit() and len(text) <= 2 and 1 <= int(text) <= 31:
-        return int(text)
-    return None
-
-
-def _year_number(token: Token | None) -> tuple[int, int] | None:
-    if token is None:
-        return None
-    text = token.raw.lstrip("'’")
-    if text.isdigit() and len(text) in (2, 4):
-        return int(text), len(text)
-    return None
-
-
-def _text_dates(
-    words: Sequence[Token], today: date, prefer_future: bool
-) -> list[tuple[int, int, date]]:
-    """Dates with a month name: 12 March 2024, March 12 2024, 12 mar 24, १२ मार्च २०२४.
-
-    Returns (first token, last token, date) for each.
-    """
-    months = lexicon().months
-    found: list[tuple[int, int, date]] = []
-    for i, token in enumerate(words):
-        month = months.get(token.fold)
-        if month is None:
-            continue
-        before = words[i - 1] if i > 0 else None
-        after = words[i + 1] if i + 1 < len(words) else None
-        after2 = words[i + 2] if i + 2 < len(words) else None
-        day = _day_number(before) if before else None
-        first = i - 1
-        year_token, year_index = after, i + 1
-        if day is None and after is not None and _day_number(after) is not None:
-            day = _day_number(after)
-            first = i
-            year_token, year_index = after2, i + 2
-        if day is None and before is not None and before.fold in {"of", "ki", "ka"} and i > 1:
-            day = _day_number(words[i - 2])  # 12th of March
-            first = i - 2
-        if day is None:
-            continue
-        year_info = _year_number(year_token)
-        if year_info is None:
-            last = year_index - 1
-            candidate = _make_date(today.year, month, day)
-            if candidate and prefer_future and candidate < today:
-                candidate = _make_date(today.year + 1, month, day)
-        else:
-            last = year_index
-            year = _year(year_info[0], year_info[1], today, prefer_future)
-            candidate = _make_date(year, month, day)
-            if candidate and year_info[1] == 2 and not prefer_future and candidate > today:
-                candidate = _make_date(year - 100, month, day)
-        if candidate:
-            found.append((first, last, candidate))
-    return found
-
-
-def _date_hits(text: str, today: date, prefer_future: bool) -> list[tuple[int, int, date]]:
-    """(start, end, date) for every date in ``text`` (already cleaned), in order."""
-    hits: list[tuple[int, int, date]] = []
-    taken: list[tuple[int, int]] = []
-
-    def free(start: int) -> bool:
-        return not any(a <= start < b for a, b in taken)
-
-    for match in _ISO.finditer(text):
-        found = _make_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        taken.append(match.span())
-        if found:
-            hits.append((*match.span(), found))
-    for match in _NUMERIC.finditer(text):
-        if not free(match.start()):
-            continue
-        taken.append(match.span())
-        found = _numeric_date(match.group(1), match.group(2), match.group(3), today, prefer_future)
-        if found:
-            hits.append((*match.span(), found))
-    for match in _COMPACT.finditer(text):
-        digits = match.group(1)
-        found = _make_date(int(digits[4:]), int(digits[2:4]), int(digits[:2])) or _make_date(
-            int(digits[:4]), int(digits[4:6]), int(digits[6:])
-        )
-        if found:
-            hits.append((*match.span(), found))
-    words = tokens(text)
-    spans = _token_spans(text, words)
-    for first, last, found in _text_dates(words, today, prefer_future):
-        if free(spans[first][0]):
-            hits.append((spans[first][0], spans[last][1], found))
-    if not hits:
-        phrase = " ".join(t.fold for t in words)
-        days = lexicon().relative_days.get(phrase)
-        if days is not None:
-            hits.append((0, len(text), today + timedelta(days=days)))
-    hits.sort(key=lambda hit: hit[0])
-    return hits
-
-
-def _token_spans(text: str, words: Sequence[Token]) -> list[tuple[int, int]]:
-    spans = []
-    position = 0
-    for token in words:
-        index = text.find(token.raw, position)
-        if index < 0:
-            index = position
-        spans.append((index, index + len(token.raw)))
-        position = index + len(token.raw)
-    return spans
-
-
-def find_dates(text: str, today: date | None = None, *, prefer_future: bool = False) -> list[date]:
-    """Every date written in ``text``, in order of appearance.
-
-    Numeric dates are read day first (Indian convention: 03/04/2024 is 3 April), unless only the
-    other reading is possible (03/25/2024). Two-digit years fall in this century, or the last one
-    when that would be in the future (``prefer_future`` keeps them in this century, for dates
-    such as a booking). Impossible dates (31/02/2024) are skipped.
-    """
-    out: list[date] = []
-    for _, _, found in _date_hits(clean(text), _today(today), prefer_future):
-        if found not in out:
-            out.append(found)
-    return out
-
-
-def parse_date(text: str, today: date | None = None, *, prefer_future: bool = False) -> date | None:
-    """The first date in ``text`` (see :func:`find_dates`), or None.
-
-    Accepts 12/03/2024, 12-3-24, 12.03.2024, 2024-03-12, 12032024, 12 March 2024, 12th mar 24,
-    March 12 2024, १२ मार्च २०२४, 12 मार्च 2024, 12 farvari 2020, "today"/"aaj". A month name
-    without a year means this year.
-    """
-    found = find_dates(text, today, prefer_future=prefer_future)
-    return found[0] if found else None
-
 
 # ---------------------------------------------------------------------------------------------
 # Yes / no
@@ -282,165 +99,6 @@ def parse_yes_no(text: str) -> bool | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Numbers and money
-
-_DIGITS = re.compile(r"\d+(?:,\d+)*(?:\.\d+)?|\.\d+")
-_CURRENCY_BEFORE = re.compile(r"(?:₹|\brs\.?|\binr\b|\bरु\.?|\bरू\.?)\s*$", re.IGNORECASE)
-_CURRENCY_AFTER = re.compile(
-    r"^\s*(?:/-|rs\b|inr\b|rupees?\b|rupay[ae]?\b|rupaiy[ae]\b|rupiy[ae]\b|रुपए|रुपये|रुपया|रु\b)",
-    re.IGNORECASE,
-)
-
-
-_NUMBER_PIECE = re.compile(
-    r"\d+(?:,\d+)*(?:\.\d+)?|\.\d+|(?:[^\W\d_]|[\u0900-\u0963\u0970-\u097f])+"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _Number:
-    value: Decimal
-    start: int
-    end: int
-    words_only: bool
-
-
-def _to_decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.replace(",", ""))
-    except InvalidOperation:
-        return None
-
-
-def _numbers(text: str) -> list[_Number]:
-    """Every number in ``text``: digits with Indian or Western grouping, Hindi and English
-    number words, lakh/hazar/crore multipliers ("1.2 lakh", "dedh lakh", "saade 3 hazar")."""
-    lex = lexicon()
-    cleaned = clean(text)
-    pieces: list[tuple[int, int, str, Decimal | None]] = []  # (start, end, folded word, digits)
-    for match in _NUMBER_PIECE.finditer(cleaned):
-        piece = match.group(0)
-        if piece[0].isdigit() or piece[0] == ".":
-            pieces.append((match.start(), match.end(), "", _to_decimal(piece)))
-        else:
-            pieces.append((match.start(), match.end(), folded_text(piece), None))
-    # Digits glued to letters are codes (7KQM, 2B), not numbers; "2lakh" and "5th" are fine.
-    glued = set()
-    for k, (start, end, _, digits) in enumerate(pieces):
-        if digits is None:
-            continue
-        previous = pieces[k - 1] if k else None
-        following = pieces[k + 1] if k + 1 < len(pieces) else None
-        if previous is not None and previous[1] == start and previous[3] is None:
-            glued.add(k)
-        if (
-            following is not None
-            and following[0] == end
-            and following[3] is None
-            and following[2] not in lex.multipliers
-        ):
-            glued.add(k)
-    out: list[_Number] = []
-    i = 0
-    while i < len(pieces):
-        if i in glued:
-            i += 1
-            continue
-        total = Decimal(0)
-        current = Decimal(0)
-        start = pieces[i][0]
-        end = start
-        used = 0
-        words_only = True
-        half = Decimal(0)
-        saw_multiplier = False
-        j = i
-        while j < len(pieces):
-            _, piece_end, word, digits = pieces[j]
-            if j in glued:
-                break
-            if digits is not None:
-                if used and not saw_multiplier and current:
-                    break  # two numbers in a row ("2 3") stay separate
-                current += digits + half
-                half = Decimal(0)
-                words_only = False
-            elif word in lex.plus_half and j + 1 < len(pieces):
-                half = Decimal("0.5")
-            elif word in lex.units or word in lex.fractions:
-                value = Decimal(str(lex.units.get(word, lex.fractions.get(word, 0))))
-                current += value + half
-                half = Decimal(0)
-            elif word in lex.multipliers and used:
-                multiplier = Decimal(str(lex.multipliers[word]))
-                saw_multiplier = True
-                if current == 0:
-                    current = Decimal(1)
-                if multiplier >= 1000:
-                    total += current * multiplier
-                    current = Decimal(0)
-                else:
-                    current *= multiplier
-            else:
-                break
-            used += 1
-            end = piece_end
-            j += 1
-        if used:
-            value = total + current
-            only_words = words_only and not saw_multiplier
-            out.append(_Number(value.normalize() if value else Decimal(0), start, end, only_words))
-            i = j
-        else:
-            i += 1
-    return out
-
-
-def _plain(value: Decimal) -> Decimal:
-    """2E+5 → 200000: a Decimal that prints as people write it."""
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
-
-
-def parse_number(text: str) -> Decimal | None:
-    """The first number in ``text``: "42", "४२", "1,20,000", "2.5", "2 lakh", "paanch", "ek sau".
-
-    Number words alone count only when the whole answer is number words ("do" in "I do not"
-    is not 2).
-    """
-    found = _numbers(text)
-    if not found:
-        return None
-    first = found[0]
-    if first.words_only:
-        words = tokens(text)
-        lex = lexicon()
-        if any(
-            t.fold not in lex.units
-            and t.fold not in lex.fractions
-            and t.fold not in lex.multipliers
-            and t.fold not in lex.plus_half
-            for t in words
-        ):
-            return None
-    return _plain(first.value)
-
-
-def parse_amount(text: str) -> Decimal | None:
-    """A sum of money in rupees: "₹1,20,000", "Rs. 500", "1.2 lakh", "50 hazar", "५०००",
-    "500 rupaye", "2,500/-". A number next to a currency sign wins over other numbers."""
-    found = _numbers(text)
-    if not found:
-        return None
-    cleaned = clean(text)
-    for number in found:
-        if _CURRENCY_BEFORE.search(cleaned[: number.start]) or _CURRENCY_AFTER.match(
-            cleaned[number.end :]
-        ):
-            return _plain(number.value)
-    return parse_number(text)
-
-
-# ---------------------------------------------------------------------------------------------
 # Phone, PIN, Aadhaar, e-mail
 
 _PHONE = re.compile(r"(?<![\d+])(?:\+?\s*91[\s\-]*|0)?([6-9](?:[\s\-]?\d){9})(?!\d)")
@@ -450,6 +108,7 @@ _EMAIL = re.compile(
     r"(?<![\w.+-])([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])"
 )
 _DELHI_PINS = range(110001, 110100)
+_ASCII_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 _REFERENCE_SPAN = re.compile(
     r"(?<![A-Za-z0-9])D\s*L[\s\-/]*(?:[2-9A-Za-z][\s\-]?){7}[2-9A-Za-z](?![A-Za-z0-9])",
     re.IGNORECASE,
@@ -492,7 +151,7 @@ class Pincode:
 
 
 def is_delhi_pincode(code: str) -> bool:
-    return code.isdigit() and len(code) == 6 and int(code) in _DELHI_PINS
+    return is_digits(code) and len(code) == 6 and int(code) in _DELHI_PINS
 
 
 def parse_pincode(text: str) -> Pincode | None:
@@ -534,18 +193,18 @@ def parse_email(text: str) -> str | None:
 
 def redact(text: str) -> str:
     """``text`` with Aadhaar-like numbers, phone numbers and e-mail addresses replaced by
-    [AADHAAR], [PHONE] and [EMAIL], for prompts and logs."""
-    cleaned = clean(text)
-    parts = []
-    last = 0
-    for start, end in _aadhaar_spans(cleaned):
-        parts.append(cleaned[last:start])
-        parts.append("[AADHAAR]")
-        last = end
-    parts.append(cleaned[last:])
-    out = "".join(parts)
-    out = _PHONE.sub("[PHONE]", out)
-    return _EMAIL.sub("[EMAIL]", out)
+    [AADHAAR], [PHONE] and [EMAIL], for prompts and logs. Everything else is left as written."""
+    digits = text.translate(_ASCII_DIGITS)  # same length, so spans carry over
+    spans = [(start, end, "[EMAIL]") for start, end in (m.span() for m in _EMAIL.finditer(digits))]
+    found = [(start, end, "[AADHAAR]") for start, end in _aadhaar_spans(digits)]
+    found += [(m.start(), m.end(), "[PHONE]") for m in _PHONE.finditer(digits)]
+    for start, end, label in found:
+        if not any(a < end and start < b for a, b, _ in spans):
+            spans.append((start, end, label))
+    out = text
+    for start, end, label in sorted(spans, reverse=True):
+        out = out[:start] + label + out[end:]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -632,7 +291,7 @@ def _option_number(words: Sequence[str], count: int) -> int | None:
     if len(rest) != 1:
         return None
     word = rest[0]
-    number = int(word) if word.isdigit() else lex.ordinals.get(word)
+    number = int(word) if is_digits(word) else lex.ordinals.get(word)
     if number is None and word in lex.units and len(words) == 1:
         number = int(lex.units[word])
     if number is not None and 1 <= number <= count:
@@ -679,7 +338,7 @@ def scan(text: str, today: date | None = None) -> tuple[Entities, str]:
     rest = _EMAIL.sub(lambda m: " " * len(m.group(0)), rest)
     phones = ["+91" + _digits_only(m.group(1)) for m in _PHONE.finditer(rest)]
     rest = _PHONE.sub(lambda m: " " * len(m.group(0)), rest)
-    date_hits = _date_hits(rest, _today(today), False)
+    date_hits = date_spans(rest, today_or_now(today), False)
     dates = list(dict.fromkeys(found for _, _, found in date_hits))
     words_text = rest
     for start, end, _ in date_hits:
@@ -688,7 +347,7 @@ def scan(text: str, today: date | None = None) -> tuple[Entities, str]:
     pincodes = [m.group(1) + m.group(2) for m in _PINCODE.finditer(rest)]
     amounts: list[Decimal] = []
     numbers: list[Decimal] = []
-    for number in _numbers(rest):
+    for number in number_spans(rest):
         if number.words_only:
             continue
         digits = _digits_only(rest[number.start : number.end])
@@ -696,8 +355,8 @@ def scan(text: str, today: date | None = None) -> tuple[Entities, str]:
             continue
         before = rest[: number.start]
         after = rest[number.end :]
-        is_money = bool(_CURRENCY_BEFORE.search(before) or _CURRENCY_AFTER.match(after))
-        (amounts if is_money else numbers).append(_plain(number.value))
+        is_money = bool(CURRENCY_BEFORE.search(before) or CURRENCY_AFTER.match(after))
+        (amounts if is_money else numbers).append(plain(number.value))
     entities = Entities(
         references=references,
         dates=tuple(dates),

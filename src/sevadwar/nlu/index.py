@@ -27,14 +27,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from sevadwar.catalogue.schema import Service
 from sevadwar.nlu.normalise import Token, tokens
 
 _SKELETON_MATCH = 0.85
-_INSIDE_MATCH = 0.7  # a name word found inside a run-together message word
 _STEM_MATCH = 0.7  # the same first letters: verify/verification, registered/registration
 _STEM = 6
-_EXAMPLE_WEIGHT = 0.9  # examples count a little less than names and synonyms
+_SHORT_SKELETON = 3  # shorter skeletons collide more (dete/death: "dt") and count less
+_SHORT_SKELETON_MATCH = 0.5
 _UNKNOWN_WORD_IDF_SHARE = 0.6  # a word no service uses counts as a fairly rare one
 _PRECISION_FLOOR = 0.45
 _PRECISION_POWER = 2.0
@@ -50,14 +49,6 @@ class Scored:
     precision: float  # share of its best name the message says
 
 
-@dataclass(frozen=True, slots=True)
-class _Name:
-    """A name or synonym, prepared for the precision check: (fold, skeleton, idf) per word."""
-
-    words: tuple[tuple[str, str, float], ...]
-    total: float
-
-
 def stem(fold: str) -> str | None:
     """The first letters of a long word, for matching its other forms."""
     return fold[:_STEM] if len(fold) >= _STEM and not fold.isdigit() else None
@@ -65,20 +56,6 @@ def stem(fold: str) -> str | None:
 
 def content_words(text: str, stopwords: frozenset[str]) -> tuple[Token, ...]:
     return tuple(t for t in tokens(text) if t.fold not in stopwords)
-
-
-def service_phrases(service: Service) -> list[tuple[str, float]]:
-    """The texts that name a service, with their weight (1.0: a name or synonym)."""
-    texts: list[tuple[str, float]] = []
-    for value in {service.name.en, *(service.name.model_extra or {}).values()}:
-        if isinstance(value, str):
-            texts.append((value, 1.0))
-            if "(" in value:  # "Domicile (residence) certificate" also as written without it
-                texts.append((value.split("(")[0] + value.split(")")[-1], 1.0))
-    texts += [(s, 1.0) for s in service.recognition.synonyms]
-    for examples in service.recognition.examples.values():
-        texts += [(e, _EXAMPLE_WEIGHT) for e in examples]
-    return texts
 
 
 class ServiceIndex:
@@ -91,7 +68,6 @@ class ServiceIndex:
         "_default_idf",
         "_idf_fold",
         "_idf_skel",
-        "_names",
         "_phrase_fold",
         "_phrase_owner",
         "_phrase_skel",
@@ -122,7 +98,9 @@ class ServiceIndex:
                 own.append((words, weight))
                 for word in words:
                     by_fold[word.fold][index] = max(by_fold[word.fold].get(index, 0.0), weight)
-                    by_skel[word.skel][index] = max(by_skel[word.skel].get(index, 0.0), weight)
+                    if len(word.skel) >= 2:
+                        skel_weight = by_skel[word.skel].get(index, 0.0)
+                        by_skel[word.skel][index] = max(skel_weight, weight)
                     root = stem(word.fold)
                     if root:
                         by_stem[root][index] = max(by_stem[root].get(index, 0.0), weight)
@@ -147,27 +125,21 @@ class ServiceIndex:
         phrase_fold: dict[str, list[int]] = defaultdict(list)
         phrase_skel: dict[str, list[int]] = defaultdict(list)
         phrase_stem: dict[str, list[int]] = defaultdict(list)
-        names: list[tuple[_Name, ...]] = []
         for index, own_phrases in enumerate(phrases):
-            own_names = []
             for words, weight in own_phrases:
                 pid = len(owner)
                 owner.append(index)
                 weights.append(weight)
-                prepared = tuple((w.fold, w.skel, self.idf(w)) for w in words)
-                total = sum(idf for _, _, idf in prepared)
+                total = sum(self.idf(w) for w in words)
                 totals.append(total)
                 for fold in dict.fromkeys(w.fold for w in words):
                     phrase_fold[fold].append(pid)
                 for skel in dict.fromkeys(w.skel for w in words):
-                    phrase_skel[skel].append(pid)
+                    if len(skel) >= 2:
+                        phrase_skel[skel].append(pid)
                 for root in dict.fromkeys(stem(w.fold) for w in words):
                     if root:
                         phrase_stem[root].append(pid)
-                if weight >= 1.0 and total > 0:
-                    own_names.append(_Name(prepared, total))
-            names.append(tuple(own_names))
-        self._names = tuple(names)
         self._phrase_owner = tuple(owner)
         self._phrase_total = tuple(totals)
         self._phrase_weight = tuple(weights)
@@ -200,13 +172,14 @@ class ServiceIndex:
             total += weight
             root = stem(word.fold)
             hits = dict.fromkeys(self._phrase_stem.get(root, ()) if root else (), _STEM_MATCH)
-            hits.update(dict.fromkeys(self._phrase_skel.get(word.skel, ()), _SKELETON_MATCH))
+            skeleton_match = _skeleton_match(word.skel)
+            hits.update(dict.fromkeys(self._phrase_skel.get(word.skel, ()), skeleton_match))
             for pid in self._phrase_fold.get(word.fold, ()):
                 hits[pid] = 1.0
             for pid, value in hits.items():
                 said[pid] += weight * value
             best = dict(self._by_fold.get(word.fold, {}))
-            others = [(self._by_skel.get(word.skel, {}), _SKELETON_MATCH)]
+            others = [(self._by_skel.get(word.skel, {}), skeleton_match)]
             if root:
                 others.append((self._by_stem.get(root, {}), _STEM_MATCH))
             for table, factor in others:
@@ -218,56 +191,40 @@ class ServiceIndex:
                 coverage[index] += weight * value
         if total <= 0:
             return []
-        best_phrase: dict[int, float] = defaultdict(float)
+        best_phrase: dict[int, float] = defaultdict(float)  # per service: best F-measure
+        best_name: dict[int, float] = defaultdict(float)  # per service: best name precision
         for pid, value in said.items():
             recall = value / total
             precision = min(1.0, value / self._phrase_total[pid])
-            f_score = 2 * recall * precision / (recall + precision) * self._phrase_weight[pid]
+            weight = self._phrase_weight[pid]
             index = self._phrase_owner[pid]
+            f_score = 2 * recall * precision / (recall + precision) * weight
             if f_score > best_phrase[index]:
                 best_phrase[index] = f_score
-        ranked = sorted(
+            if weight >= 1.0 and precision > best_name[index]:
+                best_name[index] = precision
+        ranked = sorted(  # ties go to the first service in id order, every time
             (
                 (value / total, index)
                 for index, value in coverage.items()
                 if allowed is None or index in allowed
             ),
-            reverse=True,
+            key=lambda item: (-item[0], item[1]),
         )[:_CANDIDATES]
-        folds = {w.fold for w in words}
-        skels = {w.skel for w in words}
-        roots = {stem(w.fold) for w in words} - {None}
-        spaceless = "".join(w.fold for w in words)
         out = []
         for share, index in ranked:
-            precision = max(
-                (_said(name, folds, skels, roots, spaceless) for name in self._names[index]),
-                default=0.0,
-            )
+            precision = best_name[index]
             bag = (
                 share * (_PRECISION_FLOOR + (1 - _PRECISION_FLOOR) * precision) ** _PRECISION_POWER
             )
             final = _PHRASE_SHARE * best_phrase[index] + (1 - _PHRASE_SHARE) * bag
             out.append(Scored(self.services[index], min(final, 1.0), share, precision))
-        out.sort(key=lambda s: s.score, reverse=True)
+        out.sort(key=lambda s: -s.score)  # stable: equal scores keep the order above
         return out
 
 
-def _said(
-    name: _Name, folds: set[str], skels: set[str], roots: set[str | None], spaceless: str
-) -> float:
-    """How much of ``name`` (by idf) the message says."""
-    said = 0.0
-    for fold, skel, weight in name.words:
-        if fold in folds:
-            said += weight
-        elif skel in skels:
-            said += weight * _SKELETON_MATCH
-        elif len(fold) >= _STEM and fold[:_STEM] in roots:
-            said += weight * _STEM_MATCH
-        elif len(fold) >= 4 and fold in spaceless:
-            said += weight * _INSIDE_MATCH
-    return said / name.total
+def _skeleton_match(skel: str) -> float:
+    return _SKELETON_MATCH if len(skel) >= _SHORT_SKELETON else _SHORT_SKELETON_MATCH
 
 
 def _freeze(table: dict[str, dict[int, float]]) -> Mapping[str, Mapping[int, float]]:

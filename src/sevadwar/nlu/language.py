@@ -30,6 +30,7 @@ class LanguageDetector:
     words_raw: frozenset[str]
     weak_raw: frozenset[str]
     english: frozenset[str]  # lower case, as written
+    suffixes: tuple[str, ...]  # endings of Hindi verb forms
 
     @classmethod
     def build(
@@ -46,7 +47,8 @@ class LanguageDetector:
             lex.hinglish_strong_raw,
             lex.hinglish_words_raw,
             lex.hinglish_weak_raw,
-            frozenset(english_words),
+            frozenset(english_words) | lex.english,
+            lex.hinglish_suffixes,
         )
 
     def _kind(self, raw: str, fold: str) -> str:
@@ -65,6 +67,8 @@ class LanguageDetector:
             return "word"
         if fold in self.weak:
             return "weak"
+        if len(raw) >= 5 and raw.endswith(self.suffixes):
+            return "word"
         return "english"
 
     def detect(self, words: Iterable[Token]) -> Language:

@@ -25,6 +25,26 @@ def load_data(name: str) -> dict[str, Any]:
     return data
 
 
+def data_texts() -> list[str]:
+    """Every string in the NLU's data files (for :func:`.normalise.transliterations`)."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(key)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for name in ("lexicon.yaml", "intents.yaml"):
+        walk(load_data(name))
+    return found
+
+
 def _strings(values: Iterable[Any], where: str) -> list[str]:
     out = []
     for value in values:
@@ -59,6 +79,8 @@ class Lexicon:
     hinglish_strong_raw: frozenset[str]  # as written in the lexicon, lower case
     hinglish_words_raw: frozenset[str]
     hinglish_weak_raw: frozenset[str]
+    hinglish_suffixes: tuple[str, ...]
+    english: frozenset[str]  # common English words, as written (lower case)
     stopwords: frozenset[str]
     fillers: frozenset[str]
     months: MappingProxyType[str, int]
@@ -102,6 +124,8 @@ def lexicon() -> Lexicon:
         hinglish_strong_raw=_raw_set(hinglish["strong"], "hinglish.strong"),
         hinglish_words_raw=_raw_set(hinglish["words"], "hinglish.words"),
         hinglish_weak_raw=_raw_set(hinglish["weak"], "hinglish.weak"),
+        hinglish_suffixes=tuple(_raw_set(hinglish["suffixes"], "hinglish.suffixes")),
+        english=_raw_set(data["english"], "english"),
         stopwords=_folded_set(data["stopwords"], "stopwords"),
         fillers=_folded_set(data["fillers"], "fillers"),
         months=months,

@@ -13,18 +13,22 @@ through the same steps, so one folded spelling per word is enough in the data fi
    rest: janam/janm/जन्म → jnm, certificate/सर्टिफिकेट → srtfkt.
 
 All functions are pure and cached per word, so they are thread-safe and cheap on repeated words.
+The transliteration library is imported on first use; a table of words already transliterated
+(:func:`transliterations`, :func:`preload_transliterations`) lets a process that starts from a
+cache skip it until a new Devanagari word comes.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
+from types import ModuleType
+from typing import NamedTuple
 
 import yaml
-from indic_transliteration import sanscript
 
 _DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 _DEVANAGARI_FOLD = str.maketrans(
@@ -162,7 +166,24 @@ _ITRANS_FOLD = (
 )
 
 
+_PRELOADED: dict[str, str] = {}  # Devanagari word → transliteration, filled from a cache
+
+
+@lru_cache(maxsize=1)
+def _sanscript() -> ModuleType:
+    from indic_transliteration import sanscript  # slow to import: loads every scheme
+
+    module: ModuleType = sanscript
+    return module
+
+
+@lru_cache(maxsize=65536)
 def _transliterate(word: str) -> str:
+    """A Devanagari word (cleaned) in lower-case ITRANS-like letters, after schwa deletion."""
+    known = _PRELOADED.get(word)
+    if known is not None:
+        return known
+    sanscript = _sanscript()
     itrans: str = sanscript.transliterate(
         delete_schwa(word), sanscript.DEVANAGARI, sanscript.ITRANS
     )
@@ -170,6 +191,23 @@ def _transliterate(word: str) -> str:
         itrans = itrans.replace(old, new)
     # Anything the scheme left in Devanagari (rare signs) is dropped.
     return _DEVANAGARI_CHAR.sub("", itrans.lower())
+
+
+def transliterations(texts: Iterable[str]) -> dict[str, str]:
+    """The transliteration of every Devanagari word in ``texts``, to save with a cache."""
+    table: dict[str, str] = {}
+    for text in texts:
+        for raw in TOKEN.findall(_POSSESSIVE.sub("", clean(text))):
+            word = raw.lower()
+            if has_devanagari(word) and word not in table:
+                table[word] = _transliterate(word)
+    return table
+
+
+def preload_transliterations(table: Mapping[str, str]) -> None:
+    """Use ``table`` (from :func:`transliterations`) before the library. Call at start-up,
+    before parsing; the entries must come from :func:`transliterations` of this version."""
+    _PRELOADED.update(table)
 
 
 @lru_cache(maxsize=1)
@@ -277,9 +315,9 @@ def skeleton(folded: str) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One word of a text: as written, folded, and its skeleton."""
+class Token(NamedTuple):
+    """One word of a text: as written, folded, and its skeleton. (A named tuple: cheap to make,
+    and many are made.)"""
 
     raw: str
     fold: str
@@ -290,8 +328,7 @@ def tokens(text: str) -> tuple[Token, ...]:
     """The words of ``text`` (any script) in order, folded."""
     cleaned = _POSSESSIVE.sub("", clean(text))
     out = []
-    for match in TOKEN.finditer(cleaned):
-        raw = match.group(0)
+    for raw in TOKEN.findall(cleaned):
         folded = fold_word(raw.lower())
         if folded:
             out.append(Token(raw, folded, skeleton(folded)))

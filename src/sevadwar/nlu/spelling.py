@@ -21,6 +21,7 @@ _TYPO_CUTOFF = 85.0
 _MIN_PIECE = 3
 _MIN_LENGTH = 4
 _MIN_STEM = 5
+_MIN_SKELETON = 3
 _STEM_SHARE = 0.6
 
 
@@ -48,7 +49,10 @@ class Speller:
         self._repair = repair
 
     def knows(self, token: Token) -> bool:
-        return token.fold in self._known or token.skel in self._skeletons
+        """Known as written, or by a skeleton long enough to be telling (janam → jnm)."""
+        return token.fold in self._known or (
+            len(token.skel) >= _MIN_SKELETON and token.skel in self._skeletons
+        )
 
     def fix(self, token: Token) -> tuple[Token, ...]:
         """The token as it is when known (or Devanagari, or short, or a number), else repaired."""

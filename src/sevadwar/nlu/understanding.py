@@ -14,13 +14,14 @@ from types import MappingProxyType
 
 from sevadwar.catalogue.schema import Kind, Service
 from sevadwar.nlu.entities import scan
-from sevadwar.nlu.index import Scored, ServiceIndex, service_phrases
+from sevadwar.nlu.index import Scored, ServiceIndex
 from sevadwar.nlu.intents import IntentMatch, IntentMatcher
 from sevadwar.nlu.language import LanguageDetector
 from sevadwar.nlu.lexicon import lexicon
 from sevadwar.nlu.normalise import skeleton, tokens
 from sevadwar.nlu.spelling import Speller
 from sevadwar.nlu.types import Entities, InfoTopic, Intent, Language, Parse, ParseContext
+from sevadwar.nlu.words import ServiceWords
 
 # Thresholds on the service score (0..1).
 ACCEPT = 0.42  # at or above: the service is named
@@ -43,6 +44,12 @@ class Understanding:
     """Immutable and thread-safe once built."""
 
     __slots__ = ("_detector", "_index", "_kinds", "_matcher", "_speller", "_stopwords")
+    _index: ServiceIndex
+    _matcher: IntentMatcher
+    _detector: LanguageDetector
+    _kinds: MappingProxyType[str, Kind]
+    _stopwords: frozenset[str]
+    _speller: Speller
 
     def __init__(
         self,
@@ -51,26 +58,40 @@ class Understanding:
         detector: LanguageDetector,
         kinds: Mapping[str, Kind],
     ) -> None:
-        self._index = index
-        self._matcher = matcher
-        self._detector = detector
-        self._kinds = MappingProxyType(dict(kinds))
         lex = lexicon()
-        self._stopwords = lex.stopwords
-        self._speller = Speller(
+        speller = Speller(
             index.vocabulary
             | matcher.vocabulary
             | lex.stopwords
             | lex.hinglish_strong
             | lex.hinglish_words
         )
+        for name, value in (
+            ("_index", index),
+            ("_matcher", matcher),
+            ("_detector", detector),
+            ("_kinds", MappingProxyType(dict(kinds))),
+            ("_stopwords", lex.stopwords),
+            ("_speller", speller),
+        ):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("an Understanding cannot be changed after it is built")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("an Understanding cannot be changed after it is built")
 
     @classmethod
     def from_services(cls, services: Iterable[Service]) -> Understanding:
         """Learn every service's names, synonyms and examples. No code per service."""
+        return cls.from_words(ServiceWords.of(s) for s in services)
+
+    @classmethod
+    def from_words(cls, services: Iterable[ServiceWords]) -> Understanding:
+        """The same, from the NLU's view of each service (:class:`ServiceWords`)."""
         listed = sorted(services, key=lambda s: s.id)
-        stopwords = lexicon().stopwords
-        index = ServiceIndex(((s.id, service_phrases(s)) for s in listed), stopwords)
+        index = ServiceIndex(((s.id, s.phrases) for s in listed), lexicon().stopwords)
         return cls(
             index,
             IntentMatcher(),
@@ -145,12 +166,15 @@ class Understanding:
             and strength >= STRONG_INTENT
         ):
             return make(Intent.STATUS, 0.95, service=decision.service if named else None)
+        question = found.question or "?" in text
+        asks_about = topic is not None and question and intent in (Intent.PAY, Intent.STATUS)
         if decision.service is not None:
             unsure = decision.ambiguous or not named
             if (
                 intent in self._matcher.keeps_service
                 and strength >= STRONG_INTENT
                 and (named or strength >= decision.confidence)
+                and not asks_about  # "do I have to pay for it?" is about the fee
             ):
                 if intent == Intent.PAY and self._kinds.get(decision.service) == Kind.PAYMENT:
                     return make(
@@ -170,7 +194,8 @@ class Understanding:
                 return make(
                     Intent.INFO, decision.confidence, service=decision.service, unsure=unsure
                 )
-            if named or intent is None or strength < decision.confidence:
+            # a named service wins over "help", "hello" or "hindi me": they ask for the service
+            if named or intent in (None, Intent.APPLY) or strength < STRONG_INTENT:
                 return make(
                     Intent.APPLY, decision.confidence, service=decision.service, unsure=unsure
                 )
@@ -205,7 +230,7 @@ def _decide_service(ranked: list[Scored]) -> _ServiceDecision:
     return _ServiceDecision(top.service, confidence, alternatives, ambiguous)
 
 
-def _vocabularies(services: Iterable[Service]) -> tuple[set[str], set[str]]:
+def _vocabularies(services: Iterable[ServiceWords]) -> tuple[set[str], set[str]]:
     """(Hindi words, English words) learned from the catalogue.
 
     Hindi: folded words of the Hinglish examples that the English texts never use, nor a
@@ -216,13 +241,11 @@ def _vocabularies(services: Iterable[Service]) -> tuple[set[str], set[str]]:
     english: set[str] = set()
     hinglish: set[str] = set()
     for service in services:
-        texts = [text.en for text in service.texts()]
-        texts += service.recognition.examples.get("en", [])
-        for text in texts:
+        for text in service.english:
             for token in tokens(text):
                 english.add(token.fold)
                 english_raw.add(token.raw.lower())
-        for example in service.recognition.examples.get("hinglish", []):
+        for example in service.hinglish:
             hinglish.update(t.fold for t in tokens(example))
     english_skeletons = {skeleton(w) for w in english}
     long_english = {w for w in english if len(w) >= 5}
