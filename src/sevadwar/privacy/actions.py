@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from sevadwar.applications.models import OPEN_STATUSES, Application, ApplicationStatus
 from sevadwar.audit.actions import do_append_audit
+from sevadwar.certificates.actions import do_erase_certificate_copies
 from sevadwar.conversation.models import Conversation
 from sevadwar.documents.models import Document, DocumentStatus
 from sevadwar.documents.store import BlobStore
@@ -66,6 +67,8 @@ def do_erase_citizen(
         if document.blob_key and store is not None:
             store.delete(document.blob_key)
         document.blob_key, document.status, document.erased_at = None, DocumentStatus.ERASED, now
+    if store is not None:  # the register of issued certificates stays; the PDF copies go
+        do_erase_certificate_copies(session, citizen_key=citizen_key, store=store)
     session.execute(delete(Conversation).where(Conversation.citizen_key == citizen_key))
     session.execute(
         update(InboxEvent)
