@@ -76,6 +76,10 @@ class Citizen:
                         return self.replies()
         raise AssertionError(f"no choice {title!r} in {self.last}")
 
+    def sends_voice(self) -> list[dict[str, Any]]:
+        self._post(media={"type": "audio", "mime_type": "audio/ogg", "voice": True, "data_base64": base64.b64encode(b"OggS" + b"\0" * 2000).decode()})
+        return self.replies()
+
     def sends_photo(self, data: bytes | None = None, mime_type: str = "image/jpeg") -> list[dict[str, Any]]:
         """Send a photo (by default a readable 1200×900 JPEG of a document, with GPS in its EXIF)."""
         payload = base64.b64encode(data if data is not None else document_photo()).decode("ascii")
@@ -133,7 +137,7 @@ def choices_of(body: dict[str, Any]) -> list[str]:
 
 
 @contextmanager
-def live_stack(database_url: str, tmp_path: Any) -> Iterator[Stack]:
+def live_stack(database_url: str, tmp_path: Any, **overrides: Any) -> Iterator[Stack]:
     config = FakeConfig(access_token=ACCESS_TOKEN, app_secret=APP_SECRET)
     with run_fake_graph(config=config) as (fake, fake_url):
         settings = Settings(
@@ -148,7 +152,7 @@ def live_stack(database_url: str, tmp_path: Any) -> Iterator[Stack]:
             workers=2,
             senders=2,
             _env_file=None,  # type: ignore[call-arg]
-        )
+        ).model_copy(update=overrides)
         runtime = build_runtime(settings)
         app = create_app(runtime=runtime, start_workers=True)
         with serve_app_in_thread(app) as app_url, httpx.Client(base_url=fake_url, timeout=20) as control:

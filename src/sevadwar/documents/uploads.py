@@ -59,7 +59,7 @@ class UploadService:
         assert media is not None
         max_bytes = int(spec.max_mb * 1024 * 1024)
         try:
-            data = self._fetch(message, max_bytes)
+            data = self.fetch(message, max_bytes)
         except MediaTooLarge:
             return Refused(RefusalReason.TOO_LARGE, accept=frozenset(spec.accept), max_bytes=max_bytes)
         except (MediaError, OSError, httpx.HTTPError) as exc:
@@ -98,7 +98,8 @@ class UploadService:
         session.flush()
         return Stored(document.id, result.sha256, result.file_type.value, result.size)
 
-    def _fetch(self, message: InboundMessage, max_bytes: int) -> bytes:
+    def fetch(self, message: InboundMessage, max_bytes: int) -> bytes:
+        """The bytes of the media in ``message`` (simulator file or Graph API download)."""
         media = message.media
         assert media is not None
         if message.citizen.channel == Channel.SIMULATOR:
