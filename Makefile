@@ -20,6 +20,7 @@ install: $(STAMP) ## Create .venv and install Sevadwar with its test tools
 
 run: $(STAMP) ## Migrate SQLite under ./var, seed demo data and serve http://127.0.0.1:8000
 	$(BIN)/sevadwar db upgrade
+	$(BIN)/sevadwar demo seed
 	$(BIN)/sevadwar serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP) ## Run the whole suite (PostgreSQL too when SEVADWAR_TEST_DATABASE_URL is set)

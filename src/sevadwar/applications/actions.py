@@ -12,14 +12,22 @@ from sevadwar.applications.models import Application, ApplicationStatus
 from sevadwar.applications.reference import new_reference
 from sevadwar.audit.actions import do_append_audit
 from sevadwar.catalogue.schema import Service
+from sevadwar.dashboard.actions import record
+from sevadwar.dashboard.metrics import Kind
 from sevadwar.documents.models import Document
+from sevadwar.officers.models import Office
 from sevadwar.storage.base import utcnow
 
 
 def _unused_reference(session: Session) -> str:
     while True:  # 30^7 references: a clash is rare, but never assumed away
         reference = new_reference()
-        if session.scalars(select(Application.id).where(Application.reference == reference)).first() is None:
+        if (
+            session.scalars(
+                select(Application.id).where(Application.reference == reference)
+            ).first()
+            is None
+        ):
             return reference
 
 
@@ -37,6 +45,16 @@ def do_submit_application(
 ) -> Application:
     now = now or utcnow()
     first_stage = service.workflow.stages[0].id
+    district = answers.get("district") if isinstance(answers.get("district"), str) else None
+    office_id = (
+        session.scalars(
+            select(Office.id).where(
+                Office.department == service.department, Office.district == district
+            )
+        ).first()
+        if district
+        else None
+    )
     application = Application(
         reference=_unused_reference(session),
         service_id=service.id,
@@ -46,6 +64,7 @@ def do_submit_application(
         language=language,
         status=ApplicationStatus.FEE_PENDING if fee_paise else ApplicationStatus.SUBMITTED,
         stage=first_stage,
+        office_id=office_id,
         answers={"fields": answers, "documents": documents},
         fee_paise=fee_paise,
         submitted_at=now,
@@ -55,7 +74,11 @@ def do_submit_application(
     )
     session.add(application)
     session.flush()
-    document_ids = [int(d["document_id"]) for d in documents.values() if isinstance(d, dict) and "document_id" in d]
+    document_ids = [
+        int(d["document_id"])
+        for d in documents.values()
+        if isinstance(d, dict) and "document_id" in d
+    ]
     if document_ids:
         session.execute(
             update(Document)
@@ -70,4 +93,5 @@ def do_submit_application(
         data={"service": service.id, "fee_paise": fee_paise, "stage": first_stage},
         at=now,
     )
+    record(session, Kind.RECEIVED, application=application, at=now)
     return application

@@ -1,0 +1,139 @@
+"""Tickets in the back office: who sees which, and the officer's reply and closing.
+
+A ticket belongs to a department when it says so or when it names an application (the
+application's department). Tickets that belong to no department yet (a request to talk to a
+person, a grievance without a reference) are the helpdesk's shared pool, open to every
+department's officers. Replies reach the citizen's chat through the outbox: inside WhatsApp's
+24-hour window as a text; outside it the sender falls back to the approved utility template.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from sevadwar.applications.access import NotVisible
+from sevadwar.applications.models import Application
+from sevadwar.applications.workflow import Actor, WorkflowError, citizen_messages
+from sevadwar.audit.actions import do_append_audit
+from sevadwar.channels.base import Text
+from sevadwar.conversation.models import Conversation
+from sevadwar.messaging.outbox import Recipient, enqueue
+from sevadwar.tickets.actions import GRIEVANCE_DAYS
+from sevadwar.tickets.models import Ticket, TicketKind
+
+HUMAN_DAYS = 1  # a request to talk to a person is answered by the next working day
+MAX_TEXT = 2000
+
+
+def _department() -> ColumnElement[str | None]:
+    return func.coalesce(Ticket.department, Application.department)
+
+
+def visible_tickets(actor: Actor) -> Select[Ticket]:
+    condition: ColumnElement[bool]
+    if actor.kind != "officer" or not actor.department:
+        condition = false()
+    else:
+        condition = or_(_department() == actor.department, _department().is_(None))
+    return (
+        select(Ticket)
+        .outerjoin(Application, Application.reference == Ticket.reference)
+        .where(condition)
+    )
+
+
+def ticket_for(session: Session, actor: Actor, ticket_id: int, *, lock: bool = False) -> Ticket:
+    statement = visible_tickets(actor).where(Ticket.id == ticket_id)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(of=Ticket)
+    ticket = session.scalars(statement).first()
+    if ticket is None:
+        raise NotVisible(str(ticket_id))
+    return ticket
+
+
+def label(ticket: Ticket) -> str:
+    return f"{'G' if ticket.kind == TicketKind.GRIEVANCE else 'T'}-{ticket.id}"
+
+
+def due_at(ticket: Ticket) -> datetime:
+    if ticket.due_at is not None:
+        return ticket.due_at
+    days = GRIEVANCE_DAYS if ticket.kind == TicketKind.GRIEVANCE else HUMAN_DAYS
+    return ticket.created_at + timedelta(days=days)
+
+
+def _tell(session: Session, ticket: Ticket, key: str, text: str, now: datetime) -> None:
+    language = ticket.language if ticket.language in ("en", "hi") else "hi"
+    template = citizen_messages()[key]
+    message = (template.get(language) or template["en"]).format(ticket=label(ticket), text=text)
+    conversation = session.get(Conversation, ticket.citizen_key)
+    recipient = Recipient(
+        citizen_key=ticket.citizen_key,
+        channel=ticket.channel,
+        wa_id=conversation.wa_id if conversation else None,
+        user_id=conversation.user_id if conversation else None,
+    )
+    if ticket.channel == "whatsapp" and not (recipient.wa_id or recipient.user_id):
+        recipient = Recipient(ticket.citizen_key, ticket.channel, user_id=ticket.citizen_key)
+    enqueue(session, recipient, [Text(message)], cause=f"ticket:{ticket.id}", now=now)
+
+
+def _require_open(ticket: Ticket) -> None:
+    if ticket.status != "open":
+        raise WorkflowError("closed", f"ticket {label(ticket)} is closed")
+
+
+def do_reply_ticket(
+    session: Session, ticket: Ticket, *, text: str, actor: Actor, now: datetime
+) -> None:
+    _require_open(ticket)
+    text = text.strip()[:MAX_TEXT]
+    if not text:
+        raise WorkflowError("reason_required", "write the reply")
+    if ticket.assigned_to is None and actor.kind == "officer":
+        ticket.assigned_to = actor.id
+    _tell(session, ticket, "ticket_reply", text, now)
+    do_append_audit(
+        session,
+        actor=actor.label,
+        action="ticket.replied",
+        subject=f"ticket:{ticket.id}",
+        data={"text": text},
+        at=now,
+    )
+
+
+def do_close_ticket(
+    session: Session, ticket: Ticket, *, outcome: str, actor: Actor, now: datetime
+) -> None:
+    _require_open(ticket)
+    outcome = outcome.strip()[:MAX_TEXT]
+    if not outcome:
+        raise WorkflowError("reason_required", "write the outcome")
+    ticket.status = "closed"
+    ticket.closed_at = now
+    ticket.outcome = outcome
+    if ticket.assigned_to is None and actor.kind == "officer":
+        ticket.assigned_to = actor.id
+    _tell(session, ticket, "ticket_closed", outcome, now)
+    do_append_audit(
+        session,
+        actor=actor.label,
+        action="ticket.closed",
+        subject=f"ticket:{ticket.id}",
+        data={"outcome": outcome},
+        at=now,
+    )
+
+
+def application_of_ticket(session: Session, ticket: Ticket) -> Application | None:
+    if not ticket.reference:
+        return None
+    return session.scalars(
+        select(Application).where(Application.reference == ticket.reference)
+    ).first()
