@@ -32,7 +32,7 @@ def visibility(actor: Actor, *, office_id: int | None = None) -> ColumnElement[b
     return condition
 
 
-def visible_applications(actor: Actor, *, office_id: int | None = None) -> Select[tuple[Application]]:
+def visible_applications(actor: Actor, *, office_id: int | None = None) -> Select[Application]:
     return select(Application).where(visibility(actor, office_id=office_id))
 
 

@@ -26,6 +26,8 @@ from sevadwar.catalogue.schema import Role, Service
 from sevadwar.channels.base import Outbound, Text
 from sevadwar.conversation.context import IST
 from sevadwar.conversation.models import Conversation
+from sevadwar.dashboard.actions import record, state_of
+from sevadwar.dashboard.metrics import Kind
 from sevadwar.documents.models import Document, DocumentStatus
 from sevadwar.messaging.outbox import Recipient, enqueue
 
@@ -162,6 +164,7 @@ class Workflow:
         index = self._stage_index(application)
         if index + 1 >= len(stages):
             raise WorkflowError("last_stage", "this is the last stage: approve or reject")
+        before = state_of(application)
         if actor.kind == "officer" and actor.role in (Role.DEALING_ASSISTANT, Role.VERIFYING_OFFICER):
             application.verified_by = application.verified_by or actor.id
         previous, nxt = stages[index].id, stages[index + 1]
@@ -171,11 +174,13 @@ class Workflow:
         application.escalated_at = None
         self._touch(application)
         self._audit(session, application, actor, "forwarded", **{"from": previous, "to": nxt.id, "note": note})
+        record(session, Kind.MOVED, application=application, before=before, at=self.clock())
 
     def request_info(self, session: Session, application: Application, *, request: str, actor: Actor) -> None:
         self._require_open(application)
         if not request.strip():
             raise WorkflowError("reason_required", "say what the citizen should send")
+        before = state_of(application)
         application.status = ApplicationStatus.INFO_REQUESTED
         application.info_request = request.strip()[:2000]
         self._touch(application)
@@ -183,6 +188,7 @@ class Workflow:
         if conversation is not None:  # the citizen's next message answers this request
             conversation.state = {**(conversation.state or {}), "awaiting_info": application.reference}
         self._audit(session, application, actor, "info_requested", request=application.info_request)
+        record(session, Kind.MOVED, application=application, before=before, at=self.clock())
         self.notify(session, application, "info_requested", request=application.info_request)
 
     def receive_info(
@@ -191,6 +197,7 @@ class Workflow:
         """The citizen answered an information request: back to the office's queue."""
         if application.status != ApplicationStatus.INFO_REQUESTED:
             return
+        before = state_of(application)
         replies = list(application.answers.get("info_replies", []))
         replies.append({"at": self.clock().isoformat(), "text": text[:4000], "document_id": document_id})
         application.answers = {**application.answers, "info_replies": replies}
@@ -206,6 +213,7 @@ class Workflow:
             data={"document_id": document_id},
             at=self.clock(),
         )
+        record(session, Kind.MOVED, application=application, before=before, at=self.clock())
         self.notify(session, application, "info_received")
 
     def send_for_field_verification(
@@ -213,6 +221,7 @@ class Workflow:
     ) -> None:
         self._require_open(application)
         self._require_paid(application)
+        before = state_of(application)
         application.assigned_to = officer_id
         application.assigned_due_at = due_at
         application.status = ApplicationStatus.IN_PROGRESS
@@ -220,6 +229,7 @@ class Workflow:
             application.verified_by = application.verified_by or actor.id
         self._touch(application)
         self._audit(session, application, actor, "field_verification", officer=officer_id, due=due_at.isoformat())
+        record(session, Kind.MOVED, application=application, before=before, at=self.clock())
         self.notify(session, application, "field_verification", due=due_at.astimezone(IST).strftime("%d/%m/%Y"))
 
     # ------------------------------------------------------------------ decisions
@@ -235,6 +245,7 @@ class Workflow:
 
     def approve(self, session: Session, application: Application, *, actor: Actor, note: str = "") -> None:
         self._check_decider(application, actor)
+        before = state_of(application)
         now = self.clock()
         application.status = ApplicationStatus.APPROVED
         application.decided_at = now
@@ -246,6 +257,7 @@ class Workflow:
             messages = self.issue_certificate(session, application, actor, now)
             application.status = ApplicationStatus.ISSUED
             self.send(session, application, messages)
+        record(session, Kind.DECIDED, application=application, before=before, at=now)
 
     def reject(
         self, session: Session, application: Application, *, reason_code: str, text: str = "", actor: Actor
@@ -258,11 +270,13 @@ class Workflow:
             raise WorkflowError("reason_required", "explain the reason")
         language = application.language if application.language in ("en", "hi") else "hi"
         reason = _pick(reasons[reason_code], language) + (f" {text.strip()}" if text.strip() else "")
+        before = state_of(application)
         application.status = ApplicationStatus.REJECTED
         application.decided_at = self.clock()
         application.decision_reason = reason
         self._touch(application)
         self._audit(session, application, actor, "rejected", reason=reason_code, text=text)
+        record(session, Kind.DECIDED, application=application, before=before, at=application.decided_at, reason=reason_code)
         self.notify(session, application, "rejected", reason=reason)
 
     def _touch(self, application: Application) -> None:

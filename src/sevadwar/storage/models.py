@@ -6,6 +6,7 @@ from sevadwar.applications import models as _applications
 from sevadwar.audit import models as _audit
 from sevadwar.certificates import models as _certificates
 from sevadwar.conversation import models as _conversation
+from sevadwar.dashboard import models as _dashboard
 from sevadwar.documents import models as _documents
 from sevadwar.messaging import models as _messaging
 from sevadwar.officers import models as _officers
@@ -21,6 +22,7 @@ __all__ = [
     "_audit",
     "_certificates",
     "_conversation",
+    "_dashboard",
     "_documents",
     "_messaging",
     "_officers",

@@ -22,6 +22,9 @@ from sevadwar.channels.base import Text
 from sevadwar.conversation.models import Conversation
 from sevadwar.conversation.prompts import Prompts
 from sevadwar.conversation.state import DRAFT_STEPS, State
+from sevadwar.dashboard.models import DashboardEvent
+from sevadwar.dashboard.actions import record
+from sevadwar.dashboard.metrics import Kind
 from sevadwar.messaging.models import InboxEvent, InboxState, OutboxMessage, OutboxState
 from sevadwar.messaging.outbox import Recipient, enqueue
 from sevadwar.officers.models import Officer
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 REMIND_AFTER = timedelta(hours=23)  # inside WhatsApp's 24-hour window when possible
 DRAFT_TTL = timedelta(days=30)
 INBOX_RETENTION = timedelta(days=30)  # processed events (already minimised) and quarantined bodies
+DASHBOARD_EVENT_RETENTION = timedelta(days=7)  # live feed only; the counters keep the history
 OUTBOX_RETENTION = timedelta(days=90)  # sent replies may hold personal data: scrub after this
 JOB_LOCKS = {"escalate": 0x5E7A01, "remind": 0x5E7A02, "retention": 0x5E7A03}
 
@@ -76,6 +80,7 @@ class Scheduler:
                     )
                 ).first()
                 application.escalated_at = now
+                record(session, Kind.ESCALATED, application=application, at=now)
                 do_append_audit(
                     session,
                     actor="system:scheduler",
@@ -139,5 +144,7 @@ class Scheduler:
                 )
                 .values(payload={"kind": "retained"})
             )
+            purged += result.rowcount or 0  # type: ignore[attr-defined]
+            result = session.execute(delete(DashboardEvent).where(DashboardEvent.at < now - DASHBOARD_EVENT_RETENTION))
             purged += result.rowcount or 0  # type: ignore[attr-defined]
             return purged

@@ -1,0 +1,136 @@
+"""``record(session, kind, …)``: the one-line hook every action calls to keep the dashboard current.
+
+It runs in the caller's transaction and costs one multi-row upsert into ``dashboard_counters``
+plus one insert into ``dashboard_events``; it never reads other rows. The live page picks the
+event up after the commit (``queries.events_after``).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, literal_column
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from sevadwar.applications.models import Application
+from sevadwar.catalogue.schema import Service
+from sevadwar.dashboard import metrics
+from sevadwar.dashboard.metrics import AppState, Delta, Kind
+from sevadwar.dashboard.models import DashboardCounter, DashboardEvent
+from sevadwar.storage.base import utcnow
+
+PG_SHARDS = 8  # hot counter rows are spread over this many rows on PostgreSQL
+_KEY = ["day", "metric", "department", "service", "key", "language", "shard"]
+
+
+def state_of(application: Application) -> AppState:
+    """The application as the dashboard counts it (take it before a change: ``before``)."""
+    return AppState(
+        department=application.department,
+        service=application.service_id,
+        language=application.language,
+        status=str(application.status),
+        stage=application.stage or "",
+        escalated=application.escalated_at is not None,
+        due_day=metrics.ist_day(application.due_at),
+        fee_paise=application.fee_paise or 0,
+        submitted_at=_aware(application.submitted_at),
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def deltas_for(kind: Kind, *, at: datetime, **dims: Any) -> list[Delta]:
+    """The counter changes for one event (pure: no database)."""
+    application: Application | None = dims.get("application")
+    before: AppState | None = dims.get("before")
+    if kind is Kind.RECEIVED and application is not None:
+        return metrics.received(state_of(application), at)
+    if kind is Kind.MOVED and application is not None and before is not None:
+        return metrics.moved(before, state_of(application))
+    if kind is Kind.DECIDED and application is not None and before is not None:
+        return metrics.decided(
+            before,
+            state_of(application),
+            at,
+            reason=str(dims.get("reason") or ""),
+            due_at=_aware(application.due_at),
+        )
+    if kind is Kind.ESCALATED and application is not None:
+        return metrics.escalated(state_of(application), at)
+    if kind is Kind.FEE_PAID and application is not None and before is not None:
+        return metrics.fee_paid(
+            before, state_of(application), int(dims.get("amount_paise") or 0), at
+        )
+    if kind is Kind.FUNNEL:
+        service: Service | None = dims.get("service")
+        return metrics.funnel(
+            str(dims["step"]),
+            service.department if service else "",
+            service.id if service else "",
+            str(dims.get("language") or ""),
+            at,
+        )
+    if kind is Kind.MESSAGE_SENT:
+        return metrics.message("sent", at)
+    if kind is Kind.MESSAGE_STATUS:
+        status = str(dims["status"])
+        return metrics.message(status, at, dims.get("error_code") if status == "failed" else None)
+    if kind is Kind.MESSAGE_FAILED:
+        return metrics.message("send_failed", at, dims.get("error_code"))
+    if kind is Kind.MESSAGE_RETRY:
+        code = dims.get("error_code")
+        if dims.get("dead"):
+            return metrics.message("send_failed", at, code)
+        return metrics.message("throttled" if code in metrics.THROTTLE_CODES else "retried", at)
+    raise ValueError(f"dashboard event {kind} is missing its dimensions")
+
+
+def record(session: Session, kind: Kind, *, at: datetime | None = None, **dims: Any) -> None:
+    """Count ``kind`` in the caller's transaction: one upsert, one event row."""
+    at = _aware(at) if at else utcnow()
+    deltas = metrics.merge(deltas_for(kind, at=at, **dims))
+    if not deltas:
+        return
+    postgres = session.get_bind().dialect.name == "postgresql"
+    shard = random.randrange(PG_SHARDS) if postgres else 0  # noqa: S311 - spreading, not secrecy
+    rows = [
+        {
+            "day": d.day,
+            "metric": d.metric,
+            "department": d.department,
+            "service": d.service,
+            "key": d.key,
+            "language": d.language,
+            "shard": shard,
+            "value": d.value,
+        }
+        for d in deltas
+    ]
+    table = DashboardCounter.__table__
+    module: Any = postgresql if postgres else sqlite
+    upsert = module.insert(table).values(rows)
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=_KEY, set_={"value": table.c.value + upsert.excluded.value}
+        )
+    )
+    application: Application | None = dims.get("application")
+    service: Service | None = dims.get("service")
+    payload = {
+        "deltas": [d.as_list() for d in deltas],
+        "department": application.department
+        if application
+        else (service.department if service else ""),
+        "service": application.service_id if application else (service.id if service else ""),
+        "reference": application.reference if application else "",
+    }
+    values: dict[str, Any] = {"kind": kind.value, "payload": payload, "at": at}
+    if postgres:
+        values["xid"] = literal_column("pg_current_xact_id()::text::bigint")
+    session.execute(insert(DashboardEvent).values(**values))

@@ -1,0 +1,230 @@
+"""What the dashboard counts: event kinds, counter metrics and the deltas each event adds (pure).
+
+A counter is keyed by ``(metric, day, department, service, key, language)``. ``day`` is the IST
+date of the change (``YYYY-MM-DD``) for flows (received, disposed…) and ``""`` for stocks that
+are kept current (open applications by stage, open breaches, fees pending). ``key`` is the
+metric's own sub-dimension (a status, a stage, a funnel step, an hour, an error code…).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from sevadwar.applications.sla import compensation_rupees
+from sevadwar.conversation.context import IST
+
+
+class Kind(StrEnum):
+    RECEIVED = "received"
+    MOVED = "moved"
+    DECIDED = "decided"
+    ESCALATED = "escalated"
+    FUNNEL = "funnel"
+    FEE_PAID = "fee_paid"
+    MESSAGE_SENT = "message_sent"
+    MESSAGE_STATUS = "message_status"
+    MESSAGE_FAILED = "message_failed"
+    MESSAGE_RETRY = "message_retry"
+
+
+class Metric(StrEnum):
+    RECEIVED = "received"  # key "" · by language
+    RECEIVED_HOUR = "received_hour"  # key HH (IST)
+    DISPOSED = "disposed"  # key approved | rejected | issued
+    DECISION_TIME = "decision_time"  # key histogram bucket (hours, see BUCKET_HOURS)
+    REJECTION = "rejection"  # key reason code
+    COMPENSATION = "compensation"  # rupees owed on applications decided late
+    BREACHES = "breaches"  # key stage: escalations on that day
+    FUNNEL = "funnel"  # key step
+    FEE_COLLECTED = "fee_collected"  # paise
+    MESSAGES = (
+        "messages"  # key sent | delivered | read | failed | send_failed | throttled | retried
+    )
+    MESSAGE_ERROR = "message_error"  # key WhatsApp error code
+    MESSAGE_HOUR = "message_hour"  # key HH (IST)
+    # stocks (day "")
+    OPEN_STATUS = "open_status"  # key status
+    OPEN_STAGE = "open_stage"  # key stage
+    OPEN_DUE = "open_due"  # key due date (IST): drives the compensation accruing now
+    OPEN_BREACHED = "open_breached"  # key stage: open applications past their stage limit
+    FEE_PENDING = "fee_pending"  # paise
+
+
+STOCK = ""
+# Upper edges of the time-to-decision histogram, in hours; the last bucket is open-ended.
+BUCKET_HOURS = (1, 4, 8, 24, 48, 72, 120, 168, 240, 336, 504, 720, 1440)
+THROTTLE_CODES = frozenset({130429, 131056, 80007})
+DISPOSED_STATUSES = ("approved", "rejected", "issued")
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    metric: str
+    day: str
+    department: str
+    service: str
+    key: str
+    language: str
+    value: int
+
+    @property
+    def dims(self) -> tuple[str, str, str, str, str, str]:
+        return (self.metric, self.day, self.department, self.service, self.key, self.language)
+
+    def as_list(self) -> list[str | int]:
+        return [*self.dims, self.value]
+
+    @classmethod
+    def from_list(cls, row: list[str | int]) -> Delta:
+        metric, day, department, service, key, language, value = row
+        return cls(
+            str(metric),
+            str(day),
+            str(department),
+            str(service),
+            str(key),
+            str(language),
+            int(value),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    """What the dashboard needs of an application, before or after a change."""
+
+    department: str
+    service: str
+    language: str
+    status: str
+    stage: str
+    escalated: bool
+    due_day: str
+    fee_paise: int
+    submitted_at: datetime
+
+
+def ist_day(at: datetime) -> str:
+    return at.astimezone(IST).date().isoformat()
+
+
+def ist_hour(at: datetime) -> str:
+    return f"{at.astimezone(IST).hour:02d}"
+
+
+def bucket_of(hours: float) -> str:
+    for edge in BUCKET_HOURS:
+        if hours <= edge:
+            return str(edge)
+    return "inf"
+
+
+def compensation_for_due_day(due_day: str, today: date) -> int:
+    """₹ owed now on one open application due on ``due_day`` (IST dates; day granularity)."""
+    due = date.fromisoformat(due_day)
+    return compensation_rupees(
+        datetime(due.year, due.month, due.day, tzinfo=IST),
+        datetime(today.year, today.month, today.day, tzinfo=IST),
+    )
+
+
+def _d(
+    metric: Metric, day: str, a: AppState, key: str = "", value: int = 1, language: str = ""
+) -> Delta:
+    return Delta(metric.value, day, a.department, a.service, key, language, value)
+
+
+def _leave_open(a: AppState) -> list[Delta]:
+    out = [
+        _d(Metric.OPEN_STATUS, STOCK, a, a.status, -1),
+        _d(Metric.OPEN_STAGE, STOCK, a, a.stage, -1),
+        _d(Metric.OPEN_DUE, STOCK, a, a.due_day, -1),
+    ]
+    if a.escalated:
+        out.append(_d(Metric.OPEN_BREACHED, STOCK, a, a.stage, -1))
+    return out
+
+
+def _enter_open(a: AppState) -> list[Delta]:
+    out = [
+        _d(Metric.OPEN_STATUS, STOCK, a, a.status),
+        _d(Metric.OPEN_STAGE, STOCK, a, a.stage),
+        _d(Metric.OPEN_DUE, STOCK, a, a.due_day),
+    ]
+    if a.escalated:
+        out.append(_d(Metric.OPEN_BREACHED, STOCK, a, a.stage))
+    return out
+
+
+def received(a: AppState, at: datetime) -> list[Delta]:
+    day = ist_day(at)
+    out = [
+        _d(Metric.RECEIVED, day, a, language=a.language),
+        Delta(Metric.RECEIVED_HOUR, day, a.department, "", ist_hour(at), "", 1),
+        *_enter_open(a),
+    ]
+    if a.fee_paise:
+        out.append(_d(Metric.FEE_PENDING, STOCK, a, value=a.fee_paise))
+    return out
+
+
+def moved(before: AppState, after: AppState) -> list[Delta]:
+    return _leave_open(before) + _enter_open(after)
+
+
+def decided(
+    before: AppState, after: AppState, at: datetime, *, reason: str, due_at: datetime
+) -> list[Delta]:
+    day = ist_day(at)
+    hours = max((at - before.submitted_at).total_seconds(), 0) / 3600
+    out = [
+        *_leave_open(before),
+        _d(Metric.DISPOSED, day, after, after.status),
+        _d(Metric.DECISION_TIME, day, after, bucket_of(hours)),
+    ]
+    if after.status == "rejected":
+        out.append(_d(Metric.REJECTION, day, after, reason or "other"))
+    owed = compensation_rupees(due_at, at)
+    if owed:
+        out.append(_d(Metric.COMPENSATION, day, after, value=owed))
+    return out
+
+
+def escalated(a: AppState, at: datetime) -> list[Delta]:
+    return [
+        _d(Metric.BREACHES, ist_day(at), a, a.stage),
+        _d(Metric.OPEN_BREACHED, STOCK, a, a.stage),
+    ]
+
+
+def fee_paid(before: AppState, after: AppState, amount_paise: int, at: datetime) -> list[Delta]:
+    return [
+        *moved(before, after),
+        _d(Metric.FEE_PENDING, STOCK, before, value=-before.fee_paise),
+        _d(Metric.FEE_COLLECTED, ist_day(at), before, value=amount_paise),
+        _d(Metric.FUNNEL, ist_day(at), before, "paid", language=before.language),
+    ]
+
+
+def funnel(step: str, department: str, service: str, language: str, at: datetime) -> list[Delta]:
+    return [Delta(Metric.FUNNEL, ist_day(at), department, service, step, language, 1)]
+
+
+def message(key: str, at: datetime, error_code: int | None = None) -> list[Delta]:
+    day = ist_day(at)
+    out = [Delta(Metric.MESSAGES, day, "", "", key, "", 1)]
+    if key == "sent":
+        out.append(Delta(Metric.MESSAGE_HOUR, day, "", "", ist_hour(at), "", 1))
+    if error_code is not None:
+        out.append(Delta(Metric.MESSAGE_ERROR, day, "", "", str(error_code), "", 1))
+    return out
+
+
+def merge(deltas: list[Delta]) -> list[Delta]:
+    """One delta per key (a multi-row upsert may touch a row once), zeros dropped, sorted (no
+    deadlocks between transactions taking the same rows)."""
+    sums: dict[tuple[str, str, str, str, str, str], int] = {}
+    for delta in deltas:
+        sums[delta.dims] = sums.get(delta.dims, 0) + delta.value
+    return [Delta(*dims, value) for dims, value in sorted(sums.items()) if value]

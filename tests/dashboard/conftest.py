@@ -1,0 +1,84 @@
+"""A live ``sevadwar serve`` and Debian's Chromium for the dashboard's browser test (the same
+set-up as ``tests/browser``, whose fixtures are not visible from this folder)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from browser.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LiveServer,
+    free_port,
+    sevadwar_command,
+    sevadwar_env,
+)
+
+START_TIMEOUT = 45.0
+
+
+@pytest.fixture(scope="session")
+def dashboard_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Path]]:
+    folder = tmp_path_factory.mktemp("dashboard-server")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = folder / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            sevadwar_command("serve", "--host", "127.0.0.1", "--port", str(port)),
+            cwd=folder,
+            env=sevadwar_env(folder, SEVADWAR_PUBLIC_URL=url),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(url=url, log=log, data_dir=folder / "data")
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        with httpx.Client(timeout=2.0) as client:
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"sevadwar serve did not start:\n{server.log_tail()}")
+                try:
+                    if client.get(f"{url}/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)
+        yield server, folder / "sevadwar.db"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(
+    browser_context_args: dict[str, Any], dashboard_server: tuple[LiveServer, Path]
+) -> dict[str, Any]:
+    return {
+        **browser_context_args,
+        "base_url": dashboard_server[0].url,
+        "viewport": {"width": 1280, "height": 900},
+        "locale": "hi-IN",
+        "timezone_id": "Asia/Kolkata",
+    }
