@@ -24,7 +24,8 @@ run: $(STAMP) ## Migrate SQLite under ./var, seed demo data and serve http://127
 	$(BIN)/sevadwar serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP) ## Run the whole suite (PostgreSQL too when SEVADWAR_TEST_DATABASE_URL is set)
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile -m "not browser"
+	$(BIN)/pytest -n 2 --dist loadfile -m browser  # apart: Playwright keeps an event loop in its worker
 
 test-fast: $(STAMP) ## Run the suite without browser and slow tests
 	$(BIN)/pytest -n 2 --dist loadfile -m "not browser and not slow"

@@ -9,12 +9,17 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from sevadwar import __version__
+from sevadwar.api.routes import install as install_api
+from sevadwar.certificates.routes import router as verify_router
 from sevadwar.channels.simulator.routes import router as simulator_router
 from sevadwar.channels.whatsapp.routes import router as whatsapp_router
+from sevadwar.dashboard.routes import router as dashboard_router
+from sevadwar.documents.routes import router as files_router
+from sevadwar.officers.routes import router as office_router
 from sevadwar.ops import router as ops_router
+from sevadwar.payments.routes import payment_routers
 from sevadwar.runtime import Runtime, build_runtime
 from sevadwar.settings import Settings
-from sevadwar.tickets.routes import router as tickets_router
 
 
 def create_app(
@@ -45,7 +50,13 @@ def create_app(
     app.include_router(ops_router)
     app.include_router(whatsapp_router)
     app.include_router(simulator_router)
-    app.include_router(tickets_router)
+    app.include_router(office_router)
+    app.include_router(dashboard_router)
+    app.include_router(files_router)
+    app.include_router(verify_router)
+    install_api(app)
+    for payment_router in payment_routers(runtime):
+        app.include_router(payment_router)
 
     @app.get("/", include_in_schema=False)
     def index() -> RedirectResponse:

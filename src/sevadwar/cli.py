@@ -15,6 +15,10 @@ FEATURE_COMMANDS = (
     "sevadwar.server_commands",
     "sevadwar.catalogue.commands",
     "sevadwar.nlu.commands",
+    "sevadwar.officers.commands",
+    "sevadwar.audit.commands",
+    "sevadwar.certificates.commands",
+    "sevadwar.api.commands",
 )
 
 

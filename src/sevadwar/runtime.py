@@ -20,11 +20,13 @@ from sqlalchemy import Engine
 from sevadwar.applications.workflow import Workflow
 from sevadwar.catalogue.catalogue import Catalogue
 from sevadwar.catalogue.loader import default_catalogue_dir, load_catalogue
+from sevadwar.certificates.issuer import certificate_issuer
 from sevadwar.channels.sending import ChannelSender
 from sevadwar.channels.simulator.sender import SimulatorSender
 from sevadwar.channels.whatsapp.client import WhatsAppSender
 from sevadwar.conversation.prompts import default_commands, default_prompts
 from sevadwar.conversation.service import ConversationService
+from sevadwar.conversation.voice import VoiceNotes
 from sevadwar.documents.base import BlobStore
 from sevadwar.documents.store import LocalBlobStore, load_or_create_key
 from sevadwar.documents.uploads import UploadService
@@ -36,9 +38,11 @@ from sevadwar.payments.setup import build_payments
 from sevadwar.security.crypto import FieldCipher
 from sevadwar.settings import Settings
 from sevadwar.storage.base import utcnow
+from sevadwar.storage.encrypted import use_field_cipher
 from sevadwar.storage.db import SessionFactory, create_db_engine, create_session_factory
 from sevadwar.workers.inbox import InboxWorker
 from sevadwar.workers.loop import Loop
+from sevadwar.workers.scheduler import Scheduler
 from sevadwar.workers.sender import OutboxSender
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,7 @@ class Runtime:
     payments: PaymentContext | None = None
     wake_inbox: threading.Event = field(default_factory=threading.Event)
     wake_outbox: threading.Event = field(default_factory=threading.Event)
+    wake_scheduler: threading.Event = field(default_factory=threading.Event)
     stop_event: threading.Event = field(default_factory=threading.Event)
     loops: list[Loop] = field(default_factory=list)
 
@@ -90,6 +95,9 @@ class Runtime:
     def inbox_worker(self) -> InboxWorker:
         return InboxWorker(self.sessions, self.conversations)
 
+    def scheduler(self) -> Scheduler:
+        return Scheduler(self.sessions, self.catalogue, self.conversations.prompts, self.clock)
+
     def start_workers(self) -> None:
         if self.loops:
             return
@@ -108,7 +116,16 @@ class Runtime:
         for i in range(inbox_threads if self.settings.workers else 0):
             self.loops.append(Loop(f"inbox-{i}", process, wake=self.wake_inbox, stop=self.stop_event))
         for i in range(sender_threads if self.settings.senders else 0):
-            self.loops.append(Loop(f"sender-{i}", sender.send_next, wake=self.wake_outbox, stop=self.stop_event))
+            self.loops.append(Loop(f"sender-{i}", sender.send_batch, wake=self.wake_outbox, stop=self.stop_event))
+        if self.settings.workers:  # the scheduler runs beside the inbox workers
+            scheduler = self.scheduler()
+
+            def tick() -> bool:
+                scheduler.run_due_jobs()
+                self.wake_outbox.set()
+                return False  # then sleep a minute
+
+            self.loops.append(Loop("scheduler", tick, wake=self.wake_scheduler, stop=self.stop_event, idle=60.0))
         if self.payments is not None:
             self.loops.append(ReconcileLoop(self.sessions, self.payments, self.clock, stop=self.stop_event))
         for loop in self.loops:
@@ -118,6 +135,7 @@ class Runtime:
         self.stop_event.set()
         self.wake_inbox.set()
         self.wake_outbox.set()
+        self.wake_scheduler.set()
         for loop in self.loops:
             loop.join(timeout)
         self.loops.clear()
@@ -148,6 +166,7 @@ def build_runtime(
     engine = create_db_engine(settings.database_url, pool_size=max(settings.workers + settings.senders + 4, 5))
     sessions = create_session_factory(engine)
     cipher = FieldCipher(settings.resolved_secret_key())
+    use_field_cipher(cipher)
     graph_http = None
     if settings.whatsapp_enabled:
         graph_http = httpx.Client(
@@ -166,6 +185,7 @@ def build_runtime(
         graph_token=settings.whatsapp_access_token.get_secret_value() if settings.whatsapp_access_token else None,
     )
     workflow = Workflow(catalogue=catalogue, clock=clock)
+    workflow.issue_certificate = certificate_issuer(settings, catalogue, blobs)
     conversations = ConversationService(
         catalogue=catalogue,
         understanding=understanding,
@@ -175,6 +195,7 @@ def build_runtime(
         clock=clock,
         uploads=uploads,
         workflow=workflow,
+        voice=VoiceNotes(uploads, settings) if settings.stt_base_url else None,
     )
     return Runtime(
         settings=settings,

@@ -36,6 +36,7 @@ class SubmitApplication:
 @dataclass(frozen=True, slots=True)
 class ShowStatus:
     reference: str | None = None  # None: list every application of the citizen
+    pay: bool = False  # the citizen asked to pay: send the links of applications awaiting a fee
 
 
 @dataclass(frozen=True, slots=True)

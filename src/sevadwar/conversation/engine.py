@@ -477,8 +477,10 @@ class _Turn:
         elif intent in ("apply", "info", "services"):
             self.go(Step.DEPARTMENTS, page=0)
             self.say(views.departments_list(self.ctx, self.lang, 0))
-        elif intent in ("status", "pay"):
+        elif intent == "status":
             self.effects.append(ShowStatus())
+        elif intent == "pay":
+            self.effects.append(ShowStatus(pay=True))
         elif intent == "greeting":
             self.go(Step.MENU)
             self.say(self.t("greeting_back"), views.main_menu(self.ctx, self.lang))

@@ -7,6 +7,7 @@ outbox commit together or not at all.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sevadwar.applications.actions import do_submit_application
-from sevadwar.applications.models import Application
+from sevadwar.applications.models import Application, ApplicationStatus
 from sevadwar.applications.queries import application_of, applications_of, count_applications_of
 from sevadwar.applications.sla import compensation_rupees, days_late
 from sevadwar.catalogue.catalogue import Catalogue
@@ -45,6 +46,9 @@ from sevadwar.conversation.engine import step
 from sevadwar.conversation.models import Conversation
 from sevadwar.conversation.prompts import Commands, Prompts
 from sevadwar.conversation.state import State, Step
+from sevadwar.conversation.voice import VoiceNotes
+from sevadwar.dashboard.actions import record
+from sevadwar.dashboard.metrics import Kind
 from sevadwar.documents.results import Refused
 from sevadwar.documents.uploads import Stored, UploadService
 from sevadwar.messaging.outbox import Recipient, enqueue
@@ -68,6 +72,7 @@ class ConversationService:
     clock: Callable[[], datetime]
     uploads: UploadService | None = None
     workflow: Workflow | None = None
+    voice: VoiceNotes | None = None
     read_receipts: bool = True
 
     def context(self, now: datetime, *, upload: Any = None) -> Context:
@@ -90,7 +95,21 @@ class ConversationService:
     def handle(self, session: Session, message: InboundMessage, *, cause: str) -> None:
         now = self.clock()
         conversation = self._load(session, message)
+        rate = _count_message(conversation, now)
+        flood = _flood_check(conversation, rate)
+        if flood is not None:  # one number flooding us must not crowd out everyone's replies
+            if flood:
+                language = conversation.language or "hi"
+                recipient = Recipient(message.citizen.key, message.citizen.channel, conversation.wa_id, conversation.user_id)
+                enqueue(session, recipient, [Text(self.prompts.text(language, "rate_limited"))], cause=cause, now=now)
+            return
         state = State.load(conversation.state)
+        heard: list[Outbound] = []
+        if message.kind is MessageKind.AUDIO and message.media is not None and self.voice is not None:
+            words = self.voice.transcribe(message, state.language)
+            if words:  # the engine reads the voice note as if it had been typed
+                message = dataclasses.replace(message, text=words)
+                heard.append(Text(self.prompts.text(state.language or "hi", "voice_heard", text=words)))
         ctx = self.context(now, upload=self._receive_upload(session, state, message))
         new_state, effects = step(state, message, ctx)
         recipient = Recipient(
@@ -101,7 +120,7 @@ class ConversationService:
         )
         if self.read_receipts and message.citizen.channel == "whatsapp":  # blue ticks and "typing…" first
             enqueue(session, recipient, [ReadReceipt(message.message_id)], cause=cause, now=now)
-        replies: list[Outbound] = []
+        replies: list[Outbound] = list(heard)
         language = new_state.language or "en"
         for effect in effects:
             if isinstance(effect, ProvideInfo):
@@ -115,6 +134,7 @@ class ConversationService:
             session.expunge(conversation)  # its row was deleted with the citizen's data
         else:
             self._save(conversation, new_state, message, now)
+            conversation.state = {**conversation.state, "rate": rate}
         enqueue(session, recipient, replies, cause=cause, now=now)
 
     def _receive_upload(self, session: Session, state: State, message: InboundMessage) -> Any:
@@ -187,6 +207,7 @@ class ConversationService:
             return [effect.message]
         if isinstance(effect, FunnelStep):
             FUNNEL.labels(effect.name).inc()
+            record(session, Kind.FUNNEL, step=effect.name, service=self.catalogue.get(effect.service_id or ""), language=language, at=ctx.now)
             return []
         if isinstance(effect, RecordConsent):
             do_record_consent(
@@ -214,6 +235,7 @@ class ConversationService:
                 language=language,
                 text=effect.text,
                 reference=effect.references[0] if effect.references else None,
+                now=ctx.now,
             )
             if effect.kind == TicketKind.GRIEVANCE:
                 return [Text(t(language, "grievance_created", ticket=ticket.id, days=GRIEVANCE_DAYS))]
@@ -240,6 +262,7 @@ class ConversationService:
             now=ctx.now,
         )
         FUNNEL.labels("submitted").inc()
+        record(session, Kind.FUNNEL, step="submitted", service=service, language=effect.language, at=ctx.now)
         lang = effect.language
         replies: list[Outbound] = [
             Text(
@@ -253,14 +276,40 @@ class ConversationService:
             )
         ]
         if quote.amount_paise:
-            fee = views.fee_text(ctx, lang, service, effect.answers)
-            replies.append(Text(self.prompts.text(lang, "submitted_fee", fee=fee)))
+            # The fee is paid from the chat (payments feature; imported here to keep its wiring
+            # in this method). If the gateway is down, the citizen is told a link will follow:
+            # the reconciliation loop sends it. Sessions without payments (pure tests) do the same.
+            from sevadwar.channels.base import CtaUrl
+            from sevadwar.payments.actions import do_request_payment
+            from sevadwar.payments.base import GatewayError
+            from sevadwar.payments.context import payments_of
+            from sevadwar.payments.display import format_rupees
+
+            payments = payments_of(session)
+            payment = None
+            if payments is not None:
+                try:
+                    payment = do_request_payment(session, application, payments=payments, now=ctx.now)
+                except GatewayError:
+                    log.warning("no payment link for %s yet", application.reference, exc_info=True)
+            if payment is None:
+                fee = views.fee_text(ctx, lang, service, effect.answers)
+                replies.append(Text(self.prompts.text(lang, "submitted_fee", fee=fee)))
+            else:
+                body = self.prompts.text(
+                    lang, "payment_link", fee=format_rupees(payment.amount_paise), reference=application.reference
+                )
+                replies.append(CtaUrl(body=body, label=self.prompts.text(lang, "payment_button"), url=payment.url))
         return replies
 
     def _status(
         self, session: Session, effect: ShowStatus, citizen_key: str, language: str, ctx: Context
     ) -> list[Outbound]:
         t = self.prompts.text
+        if effect.pay:
+            links = self._payment_links(session, citizen_key, ctx)
+            if links:
+                return links
         if effect.reference:
             application = application_of(session, citizen_key, effect.reference)
             if application is None:
@@ -275,6 +324,24 @@ class ConversationService:
         if total > len(applications):
             lines.append(f"(+{total - len(applications)})")
         return [Text("\n".join(lines))]
+
+    def _payment_links(self, session: Session, citizen_key: str, ctx: Context) -> list[Outbound]:
+        """Fresh payment links for the citizen's applications that await a fee (at most three)."""
+        from sevadwar.payments.actions import payment_link_reply  # the payments feature's wiring
+        from sevadwar.payments.base import GatewayError
+        from sevadwar.payments.context import payments_of
+
+        payments = payments_of(session)
+        if payments is None:
+            return []
+        waiting = [a for a in applications_of(session, citizen_key) if a.status == ApplicationStatus.FEE_PENDING]
+        replies: list[Outbound] = []
+        for application in waiting[:3]:
+            try:
+                replies += payment_link_reply(session, application, payments=payments, now=ctx.now)
+            except GatewayError:
+                log.warning("payment link for %s not available now", application.reference)
+        return replies
 
     def _service_name(self, service_id: str, language: str) -> str:
         service = self.catalogue.get(service_id)
@@ -309,6 +376,30 @@ class ConversationService:
         if late:
             detail += "\n" + self._status_line(application, language, ctx)
         return detail
+
+
+FLOOD_WINDOW = 60.0  # seconds
+FLOOD_LIMIT = 30  # messages a person could plausibly send in a minute
+
+
+def _count_message(conversation: Conversation, now: datetime) -> dict[str, Any]:
+    rate = (conversation.state or {}).get("rate") or {}
+    start = rate.get("start")
+    if not start or (now - datetime.fromisoformat(start)).total_seconds() > FLOOD_WINDOW:
+        return {"start": now.isoformat(), "count": 1}
+    return {"start": start, "count": int(rate.get("count", 0)) + 1}
+
+
+def _flood_check(conversation: Conversation, rate: dict[str, Any]) -> bool | None:
+    """None: go ahead. True: over the limit just now (say so once). False: still over (stay quiet).
+
+    Messages over the limit are acknowledged and counted but not answered until the minute is over.
+    """
+    count = int(rate["count"])
+    if count <= FLOOD_LIMIT:
+        return None
+    conversation.state = {**(conversation.state or {}), "rate": rate}
+    return count == FLOOD_LIMIT + 1
 
 
 def _date(moment: datetime) -> str:

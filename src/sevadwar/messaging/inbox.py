@@ -9,17 +9,22 @@ citizen's messages are still handled one at a time, in order.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import Insert, Select, and_, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
+from starlette.concurrency import run_in_threadpool
 
 from sevadwar.messaging.models import InboxEvent, InboxKind, InboxState
 from sevadwar.storage.base import utcnow
+from sevadwar.storage.db import SessionFactory, is_unavailable, transaction
 from sevadwar.storage.upsert import insert_ignore
 
 MAX_ATTEMPTS = 5
@@ -33,13 +38,58 @@ class NewEvent:
     payload: dict[str, Any]
 
 
+_KEY_LIMIT = 200  # inbox_events.event_key
+_CITIZEN_LIMIT = 160  # inbox_events.citizen_key
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def _fit(text: str | None, limit: int) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def safe_event(event: NewEvent, *, has_nul: bool) -> NewEvent:
+    """An event every database accepts: PostgreSQL refuses NUL in JSON text, and keys have a
+    length limit. Hostile but signed payloads must be stored, not turned into a 500."""
+    key, citizen = _fit(event.key, _KEY_LIMIT), _fit(event.citizen_key, _CITIZEN_LIMIT)
+    if not has_nul and key == event.key and citizen == event.citizen_key:
+        return event
+    payload = _without_nul(event.payload) if has_nul else event.payload
+    return NewEvent(key or event.key, event.kind, citizen, payload)
+
+
 def store_events(
     session: Session, channel: str, events: Sequence[NewEvent], *, now: datetime | None = None
 ) -> int:
     """Insert events not seen before; returns how many were new."""
     if not events:
         return 0
-    now = now or utcnow()
+    return store_batch(session, channel, [(events, now or utcnow())]) or 0
+
+
+def store_batch(
+    session: Session,
+    channel: str,
+    batch: Sequence[tuple[Sequence[NewEvent], datetime]],
+    *,
+    count: bool = True,
+) -> int | None:
+    """Insert the events of several deliveries (each with its arrival time) in one statement.
+
+    One prepared ``INSERT … ON CONFLICT DO NOTHING`` for all the rows. With ``count`` it returns
+    the ids of the new rows (SQLAlchemy's insertmanyvalues) and how many there were; without, it
+    is a plain executemany, whose unchanging SQL the driver prepares once (None is returned).
+    """
     rows = [
         {
             "event_key": e.key,
@@ -51,18 +101,125 @@ def store_events(
             "attempts": 0,
             "received_at": now,
         }
+        for events, now in batch
         for e in events
     ]
-    result = session.execute(insert_ignore(session, InboxEvent.__table__, rows, "event_key"))
-    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    if not rows:
+        return 0
+    statement = _insert_events(session.get_bind().dialect.name, returning=count)
+    if not count:
+        session.execute(statement, rows)
+        return None
+    return len(session.execute(statement, rows).all())
+
+
+@functools.cache
+def _insert_events(dialect: str, *, returning: bool) -> Insert:
+    """The insert statement, built once per dialect so its compiled form is reused."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement: Insert = module.insert(InboxEvent.__table__).on_conflict_do_nothing(
+        index_elements=["event_key"]
+    )
+    return statement.returning(InboxEvent.__table__.c.id) if returning else statement
+
+
+class InboxWriter:
+    """Group commit for webhook requests: deliveries that arrive together share one transaction.
+
+    ``await store(events)`` returns once the events are committed (so the 200 still follows the
+    commit) and raises what the database raised. At most ``max_inflight`` transactions run at a
+    time; deliveries that arrive meanwhile wait and go together in the next one, so under load one
+    commit carries many webhooks and at low load a webhook waits for at most one other commit. A
+    batch that fails for any reason but an unreachable database is retried one delivery at a time,
+    so one bad delivery cannot fail the others.
+
+    One writer serves one event loop; ``sessions`` is read at every flush.
+    """
+
+    def __init__(
+        self,
+        sessions: Callable[[], SessionFactory],
+        channel: str,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        max_inflight: int = 2,
+        max_batch: int = 500,
+    ) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._sessions = sessions
+        self._channel = channel
+        self._clock = clock
+        self._max_inflight = max_inflight
+        self._max_batch = max_batch
+        self._pending: list[tuple[Sequence[NewEvent], datetime, asyncio.Future[None]]] = []
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    async def store(self, events: Sequence[NewEvent]) -> None:
+        future: asyncio.Future[None] = self.loop.create_future()
+        self._pending.append((events, self._clock(), future))
+        if len(self._inflight) < self._max_inflight:
+            self._start_flush()
+        await future
+
+    def _start_flush(self) -> None:
+        batch = self._pending[: self._max_batch]
+        del self._pending[: self._max_batch]
+        task = self.loop.create_task(self._flush(batch))
+        self._inflight.add(task)
+        task.add_done_callback(self._flushed)
+
+    def _flushed(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        if self._pending and len(self._inflight) < self._max_inflight:
+            self._start_flush()
+
+    async def _flush(
+        self, batch: list[tuple[Sequence[NewEvent], datetime, asyncio.Future[None]]]
+    ) -> None:
+        try:
+            await run_in_threadpool(self._write, [(events, now) for events, now, _ in batch])
+        except Exception as exc:
+            if len(batch) == 1 or is_unavailable(exc):
+                for _, _, future in batch:
+                    _settle(future, exc)
+                return
+            for events, now, future in batch:  # find the delivery that fails; store the others
+                try:
+                    await run_in_threadpool(self._write, [(events, now)])
+                except Exception as single:
+                    _settle(future, single)
+                else:
+                    _settle(future, None)
+            return
+        for _, _, future in batch:
+            _settle(future, None)
+
+    def _write(self, batch: list[tuple[Sequence[NewEvent], datetime]]) -> None:
+        with transaction(self._sessions()) as session:
+            store_batch(session, self._channel, batch, count=False)
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():  # the request went away (client disconnected); the events are stored
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
 
 
 def store_quarantine(
     session: Session, channel: str, body: bytes, reason: str, *, now: datetime | None = None
 ) -> bool:
-    """Keep a signed body we could not parse, once, for a person to look at. Never raises on bad data."""
+    """Keep a signed body we could not parse, once, for a person to look at.
+
+    Never raises on bad data.
+    """
     digest = hashlib.sha256(body).hexdigest()
-    payload = {"raw": body.decode("utf-8", errors="replace"), "reason": reason[:500]}
+    payload = {
+        "raw": body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
+        "reason": reason[:500],
+    }
     row = {
         "event_key": f"payload:{digest}",
         "channel": channel,
@@ -77,12 +234,26 @@ def store_quarantine(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def claim_next_event(session: Session, *, skip_citizens: frozenset[str] = frozenset()) -> InboxEvent | None:
+def claim_next_event(
+    session: Session, *, skip_citizens: frozenset[str] = frozenset()
+) -> InboxEvent | None:
     """Lock and return the next event this worker may process, or None.
 
     An event is eligible when it is pending and no earlier event of the same citizen is still
     pending. Status events (no citizen) are always eligible: their effect is a monotonic merge.
     """
+    dialect = session.get_bind().dialect.name
+    statement = _claim_statement(dialect)
+    if skip_citizens:
+        statement = statement.where(
+            (InboxEvent.citizen_key.is_(None)) | InboxEvent.citizen_key.not_in(skip_citizens)
+        )
+    return session.scalars(statement).first()
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Select[InboxEvent]:
+    """The claim query, built once per dialect (building it costs more than running it)."""
     older = aliased(InboxEvent)
     blocked = exists().where(
         and_(
@@ -91,19 +262,23 @@ def claim_next_event(session: Session, *, skip_citizens: frozenset[str] = frozen
             older.id < InboxEvent.id,
         )
     )
+    # Start the scan at the oldest pending event (an index lookup): without this bound the
+    # planner walks the primary key from the first event ever stored, skipping every done row.
+    pending = aliased(InboxEvent)
+    oldest_pending = (
+        select(func.min(pending.id + 0))
+        .where(pending.state == InboxState.PENDING)
+        .scalar_subquery()
+    )
     statement = (
         select(InboxEvent)
-        .where(InboxEvent.state == InboxState.PENDING, ~blocked)
+        .where(InboxEvent.id >= oldest_pending, InboxEvent.state == InboxState.PENDING, ~blocked)
         .order_by(InboxEvent.id)
         .limit(1)
     )
-    if skip_citizens:
-        statement = statement.where(
-            (InboxEvent.citizen_key.is_(None)) | InboxEvent.citizen_key.not_in(skip_citizens)
-        )
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         statement = statement.with_for_update(skip_locked=True, of=InboxEvent)
-    return session.scalars(statement).first()
+    return statement
 
 
 def mark_done(session: Session, event: InboxEvent, *, now: datetime | None = None) -> None:

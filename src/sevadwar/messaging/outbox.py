@@ -9,18 +9,21 @@ that window only (see docs/operations.md).
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from sevadwar.channels.base import DeliveryStatus, Outbound, outbound_to_dict
+from sevadwar.dashboard.actions import record
+from sevadwar.dashboard.metrics import Kind
 from sevadwar.messaging.models import OutboxMessage, OutboxState
-from sevadwar.storage.base import utcnow
+from sevadwar.storage.base import UTCDateTime, utcnow
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 10
@@ -73,6 +76,34 @@ def claim_next_message(
 ) -> OutboxMessage | None:
     """Lease the next message that may be sent now, keeping per-citizen order; None if none."""
     now = now or utcnow()
+    found = claimable_messages(session, channels=channels, limit=1, now=now)
+    lease(found, now=now)
+    return found[0] if found else None
+
+
+def claimable_messages(
+    session: Session, *, channels: Sequence[str], limit: int, now: datetime | None = None
+) -> list[OutboxMessage]:
+    """Lock up to ``limit`` messages that may be sent now, oldest first, without leasing them.
+
+    Each is the oldest unsent message of its citizen (so at most one per citizen), due now, or
+    leased by a sender whose lease ran out. On PostgreSQL the rows are locked ``FOR UPDATE SKIP
+    LOCKED`` so several senders share the work.
+    """
+    statement = _claimable_statement(session.get_bind().dialect.name, limit)
+    params = {"channels": list(channels), "now": now or utcnow()}
+    return list(session.scalars(statement, params))
+
+
+@functools.cache
+def _claimable_statement(dialect: str, limit: int) -> Select[OutboxMessage]:
+    """The claim query, built once (building and hashing it costs more than running it).
+
+    The scan starts at the oldest unsent message (found through the partial index of unsent
+    rows): without that bound, PostgreSQL walks the primary key from the first message ever
+    sent, skipping every sent row, on every claim.
+    """
+    now = bindparam("now", type_=UTCDateTime())
     claimable = or_(
         and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.not_before <= now),
         and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.lease_until < now),
@@ -85,37 +116,131 @@ def claim_next_message(
             older.id < OutboxMessage.id,
         )
     )
+    unsent = aliased(OutboxMessage)
+    oldest_unsent = (
+        select(func.min(unsent.id + 0)).where(unsent.state.in_(_UNSENT)).scalar_subquery()
+    )
     statement = (
         select(OutboxMessage)
-        .where(OutboxMessage.channel.in_(channels), claimable, ~blocked)
+        .where(
+            OutboxMessage.id >= oldest_unsent,
+            OutboxMessage.channel.in_(bindparam("channels", expanding=True)),
+            claimable,
+            ~blocked,
+        )
         .order_by(OutboxMessage.id)
-        .limit(1)
+        .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         statement = statement.with_for_update(skip_locked=True, of=OutboxMessage)
-    message = session.scalars(statement).first()
-    if message is not None:
+    return statement
+
+
+def next_in_line(
+    session: Session,
+    heads: Sequence[OutboxMessage],
+    *,
+    channels: Sequence[str],
+    limit: int,
+    now: datetime | None = None,
+) -> list[OutboxMessage]:
+    """The messages queued right behind ``heads`` (locked by the caller), per citizen, in order.
+
+    For each head, its citizen's following pending messages that are due now, stopping at the
+    first that is not: a sender that leases them with their head sends a whole turn's replies
+    in one go instead of one claim per message. At most ``limit`` in all.
+    """
+    if not heads or limit <= 0:
+        return []
+    now = now or utcnow()
+    first = {head.citizen_key: head.id for head in heads}
+    statement = _queued_statement(session.get_bind().dialect.name)
+    params = {
+        "keys": list(first),
+        "after": min(first.values()),
+        "channels": list(channels),
+        "rows": limit + len(first),
+    }
+    found: list[OutboxMessage] = []
+    stopped: set[str] = set()
+    for message in session.scalars(statement, params):
+        key = message.citizen_key
+        if key in stopped or message.id <= first[key]:
+            continue
+        if message.not_before > now or len(found) >= limit:
+            stopped.add(key)
+            continue
+        found.append(message)
+    return found
+
+
+@functools.cache
+def _queued_statement(dialect: str) -> Select[OutboxMessage]:
+    statement = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.citizen_key.in_(bindparam("keys", expanding=True)),
+            OutboxMessage.state == OutboxState.PENDING,
+            OutboxMessage.id > bindparam("after"),
+            OutboxMessage.channel.in_(bindparam("channels", expanding=True)),
+        )
+        .order_by(OutboxMessage.citizen_key, OutboxMessage.id)
+        .limit(bindparam("rows"))
+    )
+    if dialect == "postgresql":
+        statement = statement.with_for_update(skip_locked=True, of=OutboxMessage)
+    return statement
+
+
+def lease(messages: Sequence[OutboxMessage], *, now: datetime | None = None) -> None:
+    """Mark claimed messages as being sent (``sending``) until the lease runs out."""
+    now = now or utcnow()
+    for message in messages:
         message.state = OutboxState.SENDING
         message.lease_until = now + LEASE
         message.attempts += 1
-    return message
 
 
-def mark_sent(session: Session, message_id: int, provider_message_id: str, *, now: datetime | None = None) -> None:
-    now = now or utcnow()
+def release(session: Session, message_ids: Sequence[int]) -> None:
+    """Give back leased messages that were not sent (their attempt does not count)."""
+    if not message_ids:
+        return
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.state == OutboxState.SENDING)
         .values(
-            state=OutboxState.SENT,
-            provider_message_id=provider_message_id or None,
-            sent_at=now,
+            state=OutboxState.PENDING,
             lease_until=None,
-            error_code=None,
-            error_detail=None,
-            delivery_status=func.coalesce(OutboxMessage.delivery_status, DeliveryStatus.SENT.value),
+            attempts=case((OutboxMessage.attempts > 0, OutboxMessage.attempts - 1), else_=0),
         )
     )
+
+
+def mark_sent(
+    session: Session, message_id: int, provider_message_id: str, *, now: datetime | None = None
+) -> None:
+    now = now or utcnow()
+    session.execute(
+        _MARK_SENT, {"p_id": message_id, "p_provider_id": provider_message_id or None, "p_now": now}
+    )
+    record(session, Kind.MESSAGE_SENT, at=now)
+
+
+_OUTBOX_TABLE = cast(Table, OutboxMessage.__table__)
+_OUTBOX = _OUTBOX_TABLE.c
+_MARK_SENT = (  # a Core statement, built once: the ORM's bulk-update path costs more than the SQL
+    update(_OUTBOX_TABLE)
+    .where(_OUTBOX.id == bindparam("p_id"))
+    .values(
+        state=OutboxState.SENT,
+        provider_message_id=bindparam("p_provider_id"),
+        sent_at=bindparam("p_now", type_=UTCDateTime()),
+        lease_until=None,
+        error_code=None,
+        error_detail=None,
+        delivery_status=func.coalesce(_OUTBOX.delivery_status, DeliveryStatus.SENT.value),
+    )
+)
 
 
 def backoff_delay(attempts: int, *, base: float = 1.0, cap: float = 300.0) -> float:
@@ -145,6 +270,7 @@ def mark_retry(
     else:
         message.state = OutboxState.PENDING
         message.not_before = now + timedelta(seconds=delay)
+    record(session, Kind.MESSAGE_RETRY, error_code=error_code, dead=message.state == OutboxState.DEAD, at=now)
     return message.state
 
 
@@ -154,6 +280,7 @@ def mark_failed(session: Session, message_id: int, *, error_code: int | None, de
         .where(OutboxMessage.id == message_id)
         .values(state=OutboxState.FAILED, error_code=error_code, error_detail=detail[:2000], lease_until=None)
     )
+    record(session, Kind.MESSAGE_FAILED, error_code=error_code)
 
 
 def replace_payload(session: Session, message_id: int, payload: dict[str, Any]) -> None:
@@ -194,6 +321,8 @@ def merge_delivery_status(
         .where(OutboxMessage.provider_message_id == provider_message_id, _RANK < status.rank)
         .values(**values)
     )
+    if result.rowcount:  # type: ignore[attr-defined]
+        record(session, Kind.MESSAGE_STATUS, status=status.value, error_code=values.get("error_code"), at=at)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -52,14 +52,19 @@ class SharedRateLimiter:
     def try_acquire(self) -> float:
         """Take one token if available: returns 0, else the seconds to wait before trying again."""
         with transaction(self._sessions) as session:
-            bucket = self._bucket(session)
-            now = self._clock()
-            tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
-            if tokens >= 1:
-                bucket.tokens, bucket.updated = tokens - 1, now
-                return 0.0
-            bucket.tokens, bucket.updated = tokens, now
-            return (1 - tokens) / self.rate
+            granted, wait = self.take(session, 1)
+            return 0.0 if granted else wait
+
+    def take(self, session: Session, wanted: int) -> tuple[int, float]:
+        """Take up to ``wanted`` tokens in the caller's transaction (the bucket row stays locked
+        until it commits). Returns how many were granted and, when none, the seconds to wait.
+        """
+        bucket = self._bucket(session)
+        now = self._clock()
+        tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
+        granted = max(0, min(wanted, int(tokens)))
+        bucket.tokens, bucket.updated = tokens - granted, now
+        return granted, 0.0 if granted else (1 - tokens) / self.rate
 
     def acquire(self, *, sleep: Callable[[float], None] = time.sleep, timeout: float = 30.0) -> bool:
         """Block until a token is taken (True) or ``timeout`` passes (False)."""

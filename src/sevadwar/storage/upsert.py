@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import FromClause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 
-def insert_ignore(session: Session, table: Table, rows: list[dict[str, Any]], key: str) -> Insert:
+def insert_ignore(session: Session, table: FromClause, rows: list[dict[str, Any]], key: str) -> Insert:
     """An insert of ``rows`` that skips rows whose ``key`` already exists."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite

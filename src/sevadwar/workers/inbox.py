@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from prometheus_client import Counter
 from sqlalchemy.orm import Session
 
-from sevadwar.channels.base import Channel, InboundMessage, StatusUpdate
+from sevadwar.channels.base import Channel, InboundMessage, ProviderError, StatusUpdate
 from sevadwar.channels.simulator import payloads as simulator_payloads
 from sevadwar.channels.whatsapp import payloads as whatsapp_payloads
 from sevadwar.conversation.service import ConversationService
@@ -31,11 +31,10 @@ WA_ERRORS = Counter("sevadwar_whatsapp_errors_total", "WhatsApp error codes seen
 INBOX_FAILURES = Counter("sevadwar_inbox_failures_total", "Inbox events that failed processing", ["outcome"])
 
 
-def parse_inbox_event(event: InboxEvent) -> InboundMessage | StatusUpdate | list[object]:
+def parse_inbox_event(event: InboxEvent) -> InboundMessage | StatusUpdate | list[ProviderError]:
     if event.channel == Channel.SIMULATOR:
         return simulator_payloads.parse_event(event.payload)
-    parsed: InboundMessage | StatusUpdate | list[object] = whatsapp_payloads.parse_event(event.payload)
-    return parsed
+    return whatsapp_payloads.parse_event(event.payload)
 
 
 def minimised(message: InboundMessage) -> dict[str, object]:
@@ -92,7 +91,6 @@ class InboxWorker:
             event.payload = {"processed": True, "type": "status", "status": parsed.status.value}
             return
         for error in parsed:
-            code = getattr(error, "code", 0)
-            WA_ERRORS.labels(str(code), "webhook").inc()
+            WA_ERRORS.labels(str(error.code), "webhook").inc()
             log.warning("WhatsApp reported an error: %s", error)
         mark_done(session, event)

@@ -71,12 +71,13 @@ def get_messages(
     runtime = _runtime(request)
     with transaction(runtime.sessions) as db:
         rows = messages_for(db, citizen_key(session), after_id=after, limit=100)
-        delivered = []
+        delivered: list[dict[str, Any]] = []
         for row in rows:
             if row.state not in (OutboxState.SENT, OutboxState.FAILED, OutboxState.DEAD):
                 break  # keep the order: stop at the first message the sender has not reached
             delivered.append({"id": row.id, "message": row.payload})
-    return {"messages": [m for m in delivered if m["message"].get("kind") != "read"], "last": delivered[-1]["id"] if delivered else after}
+    shown = [m for m in delivered if m["message"].get("kind") != "read"]
+    return {"messages": shown, "last": delivered[-1]["id"] if delivered else after}
 
 
 @router.post("/simulator/api/media")
