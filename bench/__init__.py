@@ -1,0 +1,1 @@
+"""Benchmarks: ingest, end to end and scale-out (``make bench`` runs them all)."""
