@@ -7,7 +7,6 @@ database there and drops it at the end, so runs never see each other's rows.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -15,7 +14,6 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,7 +21,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from sevadwar.app import create_app
-from sevadwar.channels.whatsapp.signature import sign
 from sevadwar.runtime import Runtime, build_runtime
 from sevadwar.settings import Settings
 from sevadwar.storage.migrate import upgrade
@@ -52,7 +49,7 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     def guarded(self: socket.socket, address: object) -> object:
         if isinstance(address, tuple) and address:
             host = str(address[0])
-            if not (host.startswith("127.") or host in ("::1", "localhost", "0.0.0.0")):  # noqa: S104
+            if not (host.startswith("127.") or host in ("::1", "localhost", "0.0.0.0")):
                 raise RuntimeError(f"test tried to reach {host}: tests are offline")
         return real(self, address)  # type: ignore[arg-type]
 
@@ -91,7 +88,9 @@ def backend(request: pytest.FixtureRequest, pg_database: str | None) -> str:
 
 
 @pytest.fixture
-def database_url(backend: str, pg_database: str | None, sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+def database_url(
+    backend: str, pg_database: str | None, sqlite_template: Path, tmp_path: Path
+) -> Iterator[str]:
     if backend == "sqlite":
         path = tmp_path / "sevadwar.db"
         shutil.copy(sqlite_template, path)

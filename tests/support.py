@@ -13,7 +13,9 @@ from sevadwar.runtime import Runtime
 APP_SECRET = "test-app-secret"
 
 
-def signed_post(client: TestClient, body: bytes | dict[str, Any], *, secret: str = APP_SECRET) -> Any:
+def signed_post(
+    client: TestClient, body: bytes | dict[str, Any], *, secret: str = APP_SECRET
+) -> Any:
     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
     return client.post(
         "/webhooks/whatsapp",

@@ -16,7 +16,11 @@ def render_plain(payload: dict[str, Any]) -> tuple[str, dict[str, str]]:
     if kind == "buttons":
         options = [(b["id"], b["title"], None) for b in payload["buttons"]]
     elif kind == "list":
-        options = [(r["id"], r["title"], r.get("description")) for s in payload["sections"] for r in s["rows"]]
+        options = [
+            (r["id"], r["title"], r.get("description"))
+            for s in payload["sections"]
+            for r in s["rows"]
+        ]
     elif kind == "cta_url":
         lines.append(f"[{payload['label']}] {payload['url']}")
     elif kind in ("document", "image"):

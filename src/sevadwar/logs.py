@@ -43,18 +43,20 @@ class JsonFormatter(logging.Formatter):
 class MaskingFormatter(logging.Formatter):
     """Plain lines for a terminal: only the message and the traceback are masked, not the time."""
 
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+    def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = mask_pii(record.message)
         return super().formatMessage(record)
 
-    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+    def formatException(self, ei: Any) -> str:
         return mask_pii(super().formatException(ei))
 
 
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        JsonFormatter() if json_lines else MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        JsonFormatter()
+        if json_lines
+        else MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -34,7 +34,9 @@ def readyz(request: Request) -> Response:
             connection.execute(text("SELECT 1"))
         current = is_current(runtime.engine)
     except Exception as exc:
-        return JSONResponse({"status": "unavailable", "database": f"{type(exc).__name__}"}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "database": f"{type(exc).__name__}"}, status_code=503
+        )
     if not current:
         return JSONResponse({"status": "unavailable", "migrations": "pending"}, status_code=503)
     return JSONResponse({"status": "ready", "database": "ok", "migrations": "current"})

@@ -38,8 +38,8 @@ from sevadwar.payments.setup import build_payments
 from sevadwar.security.crypto import FieldCipher
 from sevadwar.settings import Settings
 from sevadwar.storage.base import utcnow
-from sevadwar.storage.encrypted import use_field_cipher
 from sevadwar.storage.db import SessionFactory, create_db_engine, create_session_factory
+from sevadwar.storage.encrypted import use_field_cipher
 from sevadwar.workers.inbox import InboxWorker
 from sevadwar.workers.loop import Loop
 from sevadwar.workers.scheduler import Scheduler
@@ -72,7 +72,8 @@ class Runtime:
         senders: dict[str, ChannelSender] = {"simulator": SimulatorSender()}
         settings = self.settings
         if settings.whatsapp_enabled and self.graph_http is not None:
-            assert settings.whatsapp_access_token is not None and settings.whatsapp_phone_number_id
+            assert settings.whatsapp_access_token is not None
+            assert settings.whatsapp_phone_number_id
             senders["whatsapp"] = WhatsAppSender(
                 self.graph_http,
                 phone_number_id=settings.whatsapp_phone_number_id,
@@ -89,7 +90,10 @@ class Runtime:
                 rate=self.settings.whatsapp_rate_per_second,
             )
         return OutboxSender(
-            self.sessions, self.senders(), limiters, fallback_template=self.settings.whatsapp_fallback_template
+            self.sessions,
+            self.senders(),
+            limiters,
+            fallback_template=self.settings.whatsapp_fallback_template,
         )
 
     def inbox_worker(self) -> InboxWorker:
@@ -114,9 +118,13 @@ class Runtime:
             return worked
 
         for i in range(inbox_threads if self.settings.workers else 0):
-            self.loops.append(Loop(f"inbox-{i}", process, wake=self.wake_inbox, stop=self.stop_event))
+            self.loops.append(
+                Loop(f"inbox-{i}", process, wake=self.wake_inbox, stop=self.stop_event)
+            )
         for i in range(sender_threads if self.settings.senders else 0):
-            self.loops.append(Loop(f"sender-{i}", sender.send_batch, wake=self.wake_outbox, stop=self.stop_event))
+            self.loops.append(
+                Loop(f"sender-{i}", sender.send_batch, wake=self.wake_outbox, stop=self.stop_event)
+            )
         if self.settings.workers:  # the scheduler runs beside the inbox workers
             scheduler = self.scheduler()
 
@@ -125,9 +133,13 @@ class Runtime:
                 self.wake_outbox.set()
                 return False  # then sleep a minute
 
-            self.loops.append(Loop("scheduler", tick, wake=self.wake_scheduler, stop=self.stop_event, idle=60.0))
+            self.loops.append(
+                Loop("scheduler", tick, wake=self.wake_scheduler, stop=self.stop_event, idle=60.0)
+            )
         if self.payments is not None:
-            self.loops.append(ReconcileLoop(self.sessions, self.payments, self.clock, stop=self.stop_event))
+            self.loops.append(
+                ReconcileLoop(self.sessions, self.payments, self.clock, stop=self.stop_event)
+            )
         for loop in self.loops:
             loop.start()
 
@@ -163,7 +175,9 @@ def build_runtime(
     """Everything but the running loops. Raises on an invalid catalogue (the server must not start)."""
     catalogue = load_catalogue(catalogue_dir(settings))
     understanding = Understanding.from_services(catalogue)
-    engine = create_db_engine(settings.database_url, pool_size=max(settings.workers + settings.senders + 4, 5))
+    engine = create_db_engine(
+        settings.database_url, pool_size=max(settings.workers + settings.senders + 4, 5)
+    )
     sessions = create_session_factory(engine)
     cipher = FieldCipher(settings.resolved_secret_key())
     use_field_cipher(cipher)
@@ -175,14 +189,22 @@ def build_runtime(
             transport=graph_transport,
         )
     data_dir = settings.data_dir
-    blobs = LocalBlobStore(data_dir / "documents", load_or_create_key(data_dir / "keys" / "documents.key"))
-    payments = build_payments(settings, catalogue=catalogue, blobs=blobs, clock=clock, transport=payment_transport)
+    blobs = LocalBlobStore(
+        data_dir / "documents", load_or_create_key(data_dir / "keys" / "documents.key")
+    )
+    payments = build_payments(
+        settings, catalogue=catalogue, blobs=blobs, clock=clock, transport=payment_transport
+    )
     bind_payments(sessions, payments)  # the conversation reaches the gateway through its session
     uploads = UploadService(
         store=blobs,
         simulator_media=(data_dir / "simulator-media").resolve(),
-        graph_base_url=str(settings.whatsapp_api_base_url).rstrip("/") if settings.whatsapp_enabled else None,
-        graph_token=settings.whatsapp_access_token.get_secret_value() if settings.whatsapp_access_token else None,
+        graph_base_url=str(settings.whatsapp_api_base_url).rstrip("/")
+        if settings.whatsapp_enabled
+        else None,
+        graph_token=settings.whatsapp_access_token.get_secret_value()
+        if settings.whatsapp_access_token
+        else None,
     )
     workflow = Workflow(catalogue=catalogue, clock=clock)
     workflow.issue_certificate = certificate_issuer(settings, catalogue, blobs)

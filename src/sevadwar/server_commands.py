@@ -13,7 +13,9 @@ from sevadwar.settings import Settings, SettingsError, load_settings
 
 
 def register(subparsers: Any) -> None:
-    serve = subparsers.add_parser("serve", help="migrate, load the catalogue and serve HTTP with the workers")
+    serve = subparsers.add_parser(
+        "serve", help="migrate, load the catalogue and serve HTTP with the workers"
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
@@ -25,11 +27,15 @@ def register(subparsers: Any) -> None:
     )
     serve.set_defaults(func=run_serve)
 
-    chat = subparsers.add_parser("chat", help="talk to the bot in this terminal (through the real engine)")
+    chat = subparsers.add_parser(
+        "chat", help="talk to the bot in this terminal (through the real engine)"
+    )
     chat.add_argument("--session", default=None, help="continue an earlier terminal conversation")
     chat.set_defaults(func=run_chat)
 
-    worker = subparsers.add_parser("worker", help="run only the inbox and outbox workers (scale-out)")
+    worker = subparsers.add_parser(
+        "worker", help="run only the inbox and outbox workers (scale-out)"
+    )
     worker.set_defaults(func=run_worker)
 
     db = subparsers.add_parser("db", help="database maintenance")
@@ -172,15 +178,26 @@ def run_chat(args: argparse.Namespace) -> int:
             if not line:
                 continue
             reply_id = pending_reply.get(line)
-            message = SimulatorMessage(session=session, id=secrets.token_hex(8), text=line, reply_id=reply_id)
-            event = NewEvent(f"sim:{session}:{message.id}", "message", citizen_key(session), to_payload(message, runtime.clock()))
+            message = SimulatorMessage(
+                session=session, id=secrets.token_hex(8), text=line, reply_id=reply_id
+            )
+            event = NewEvent(
+                f"sim:{session}:{message.id}",
+                "message",
+                citizen_key(session),
+                to_payload(message, runtime.clock()),
+            )
             with transaction(runtime.sessions) as db:
                 store_events(db, Channel.SIMULATOR, [event])
             runtime.wake_inbox.set()
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
                 with transaction(runtime.sessions) as db:
-                    rows = [r for r in messages_for(db, citizen_key(session), after_id=last) if r.state == OutboxState.SENT]
+                    rows = [
+                        r
+                        for r in messages_for(db, citizen_key(session), after_id=last)
+                        if r.state == OutboxState.SENT
+                    ]
                     payloads = [(r.id, dict(r.payload)) for r in rows]
                 if payloads:
                     pending_reply = {}

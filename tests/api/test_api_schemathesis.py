@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import schemathesis
-from certificates.factories import submit
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from certificates.factories import submit
 from sevadwar.runtime import Runtime
 
 EXAMPLES = 15

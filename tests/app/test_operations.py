@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from alembic import command
 from fastapi.testclient import TestClient
-from support import drain, signed_post
 
 from sevadwar.fakes import whatsapp_payloads as wp
 from sevadwar.runtime import Runtime
 from sevadwar.storage.migrate import alembic_config, upgrade
+from support import drain, signed_post
 
 USER = wp.WaUser(wa_id="919810012345", user_id="IN.1", name="Asha")
 

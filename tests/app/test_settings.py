@@ -37,7 +37,9 @@ def test_secrets_are_masked_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
         ("SEVADWAR_WORKERS", "many"),
     ],
 )
-def test_invalid_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
+def test_invalid_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError) as error:
         load_settings(_env_file=None)

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from support import drain, signed_post
 
 from sevadwar.applications.actions import do_submit_application
 from sevadwar.applications.models import Application
@@ -18,6 +17,7 @@ from sevadwar.fakes import whatsapp_payloads as wp
 from sevadwar.messaging.models import InboxEvent, OutboxMessage
 from sevadwar.runtime import Runtime
 from sevadwar.storage.db import transaction
+from support import drain, signed_post
 
 USER = wp.WaUser(wa_id="919810012399", user_id="IN.31313131313131313131", name="Ravi")
 
@@ -43,9 +43,13 @@ def test_a_breached_stage_is_escalated_once(runtime: Runtime, clock: object) -> 
     assert scheduler.escalate_breaches() == 1
     assert scheduler.escalate_breaches() == 0  # once per stage
     with transaction(runtime.sessions) as session:
-        escalated = session.scalars(select(Application).where(Application.reference == reference)).one()
+        escalated = session.scalars(
+            select(Application).where(Application.reference == reference)
+        ).one()
         assert escalated.escalated_at == runtime.clock()
-        audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "application.escalated")).one()
+        audit = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "application.escalated")
+        ).one()
         assert audit.subject == f"application:{reference}"
 
 
@@ -65,10 +69,14 @@ def test_an_unfinished_draft_gets_one_reminder_then_expires(
     for text in ("hi", "1"):  # greeting, then Hindi
         signed_post(client, wp.encode(wp.inbound_webhook(USER, wp.text_message(USER, text))))
         drain(runtime)
-    body = wp.encode(wp.inbound_webhook(USER, wp.button_reply_message(USER, "consent:yes", "मैं सहमत हूँ")))
+    body = wp.encode(
+        wp.inbound_webhook(USER, wp.button_reply_message(USER, "consent:yes", "मैं सहमत हूँ"))
+    )
     signed_post(client, body)
     drain(runtime)
-    body = wp.encode(wp.inbound_webhook(USER, wp.button_reply_message(USER, "apply:income", "आवेदन करें")))
+    body = wp.encode(
+        wp.inbound_webhook(USER, wp.button_reply_message(USER, "apply:income", "आवेदन करें"))
+    )
     signed_post(client, body)
     drain(runtime)
     scheduler = runtime.scheduler()
@@ -77,11 +85,15 @@ def test_an_unfinished_draft_gets_one_reminder_then_expires(
     assert scheduler.remind_drafts() == 1
     assert scheduler.remind_drafts() == 0  # only once
     with transaction(runtime.sessions) as session:
-        last = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(1)).one()
+        last = session.scalars(
+            select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(1)
+        ).one()
         assert "आय प्रमाण पत्र" in last.payload["body"] and "अधूरे" in last.payload["body"]
     clock.advance(days=31)  # type: ignore[attr-defined]
     assert scheduler.enforce_retention() >= 1
     with transaction(runtime.sessions) as session:
         state = State.load(session.get(Conversation, USER.user_id).state)  # type: ignore[union-attr]
         assert state.service is None and state.answers == {}
-        assert session.scalar(select(func.count()).select_from(InboxEvent)) == 0  # processed events purged
+        assert (
+            session.scalar(select(func.count()).select_from(InboxEvent)) == 0
+        )  # processed events purged

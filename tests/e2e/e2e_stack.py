@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import io
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,10 +77,19 @@ class Citizen:
         raise AssertionError(f"no choice {title!r} in {self.last}")
 
     def sends_voice(self) -> list[dict[str, Any]]:
-        self._post(media={"type": "audio", "mime_type": "audio/ogg", "voice": True, "data_base64": base64.b64encode(b"OggS" + b"\0" * 2000).decode()})
+        self._post(
+            media={
+                "type": "audio",
+                "mime_type": "audio/ogg",
+                "voice": True,
+                "data_base64": base64.b64encode(b"OggS" + b"\0" * 2000).decode(),
+            }
+        )
         return self.replies()
 
-    def sends_photo(self, data: bytes | None = None, mime_type: str = "image/jpeg") -> list[dict[str, Any]]:
+    def sends_photo(
+        self, data: bytes | None = None, mime_type: str = "image/jpeg"
+    ) -> list[dict[str, Any]]:
         """Send a photo (by default a readable 1200×900 JPEG of a document, with GPS in its EXIF)."""
         payload = base64.b64encode(data if data is not None else document_photo()).decode("ascii")
         self._post(media={"type": "image", "mime_type": mime_type, "data_base64": payload})
@@ -114,7 +123,9 @@ class Stack:
     app_url: str
     control: httpx.Client
 
-    def citizen(self, wa_id: str = "919810012345", user_id: str = "IN.13491208655302741918") -> Citizen:
+    def citizen(
+        self, wa_id: str = "919810012345", user_id: str = "IN.13491208655302741918"
+    ) -> Citizen:
         return Citizen(self, wa_id, user_id)
 
 
@@ -125,7 +136,11 @@ def text_of(body: dict[str, Any]) -> str:
     if body.get("type") == "interactive":
         return str(body["interactive"]["body"]["text"])
     if body.get("type") == "template":
-        return " ".join(p["text"] for c in body["template"].get("components", []) for p in c.get("parameters", []))
+        return " ".join(
+            p["text"]
+            for c in body["template"].get("components", [])
+            for p in c.get("parameters", [])
+        )
     return ""
 
 
@@ -155,7 +170,10 @@ def live_stack(database_url: str, tmp_path: Any, **overrides: Any) -> Iterator[S
         ).model_copy(update=overrides)
         runtime = build_runtime(settings)
         app = create_app(runtime=runtime, start_workers=True)
-        with serve_app_in_thread(app) as app_url, httpx.Client(base_url=fake_url, timeout=20) as control:
+        with (
+            serve_app_in_thread(app) as app_url,
+            httpx.Client(base_url=fake_url, timeout=20) as control,
+        ):
             fake.configure(webhook_url=f"{app_url}/webhooks/whatsapp")
             yield Stack(runtime, fake, app_url, control)
         runtime.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+from e2e_stack import Stack, choices_of, text_of
 from PIL import Image
 from sqlalchemy import select
 
@@ -14,7 +15,6 @@ from sevadwar.messaging.models import OutboxMessage
 from sevadwar.privacy.models import Consent
 from sevadwar.storage.db import transaction
 
-from e2e_stack import Stack, choices_of, text_of
 
 def tiny_png() -> bytes:
     buffer = io.BytesIO()
@@ -62,7 +62,9 @@ def test_birth_certificate_in_hindi(stack: Stack) -> None:
     assert "अस्पताल की जन्म रिपोर्ट" in text_of(report[0])
     tiny = asha.sends_photo(tiny_png(), "image/png")  # unreadable: refused by content, asked again
     assert "छोटी" in text_of(tiny[0]) and "अस्पताल की जन्म रिपोर्ट" in text_of(tiny[1])
-    fake_pdf = asha.sends_photo(b"MZ\x90\x00" + b"\x00" * 4000, "application/pdf")  # a program, renamed
+    fake_pdf = asha.sends_photo(
+        b"MZ\x90\x00" + b"\x00" * 4000, "application/pdf"
+    )  # a program, renamed
     assert "अस्पताल की जन्म रिपोर्ट" in text_of(fake_pdf[-1])
     proof = asha.sends_photo()
     assert "मिल गया" in text_of(proof[0])

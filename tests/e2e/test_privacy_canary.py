@@ -32,7 +32,9 @@ def canaries(blob: str) -> list[str]:
     return [c for c in (AADHAAR, MOBILE, WA_PHONE) if c in digits]
 
 
-def test_no_aadhaar_or_phone_number_survives_in_clear(stack: Stack, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_aadhaar_or_phone_number_survives_in_clear(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     ravi = stack.citizen(wa_id=WA_PHONE, user_id="IN.77777777777777777777")
     ravi.says(f"Hello, I need an income certificate. My number is {MOBILE}")
@@ -68,12 +70,14 @@ def test_no_aadhaar_or_phone_number_survives_in_clear(stack: Stack, caplog: pyte
     approver = Actor("officer", "sdm", role=Role.APPROVING_OFFICER, department="revenue")
     with transaction(runtime.sessions) as session:
         application = session.scalars(select(Application)).one()
-        runtime.workflow.approve(session, application, actor=approver)  # issues the certificate, if any
+        runtime.workflow.approve(
+            session, application, actor=approver
+        )  # issues the certificate, if any
 
     found: dict[str, list[str]] = {}
     with transaction(runtime.sessions) as session:
         for table in metadata.sorted_tables:
-            rows = session.execute(text(f'SELECT * FROM "{table.name}"')).all()  # noqa: S608 - our own table names
+            rows = session.execute(text(f'SELECT * FROM "{table.name}"')).all()
             hits = canaries(" ".join(str(row) for row in rows))
             if hits:
                 found[f"table {table.name}"] = hits
@@ -88,7 +92,9 @@ def test_no_aadhaar_or_phone_number_survives_in_clear(stack: Stack, caplog: pyte
         data = store.get(key)
         if data.startswith(b"%PDF") and pdftotext:
             pdfs += 1
-            extracted = subprocess.run([pdftotext, "-", "-"], input=data, capture_output=True, check=True).stdout  # noqa: S603
+            extracted = subprocess.run(
+                [pdftotext, "-", "-"], input=data, capture_output=True, check=True
+            ).stdout
             if hits := canaries(extracted.decode("utf-8", "replace")):
                 found[f"pdf {key}"] = hits
     assert found == {}, found

@@ -27,7 +27,10 @@ async def transcriptions(request: Request) -> JSONResponse:
 @pytest.fixture
 def voiced(database_url: str, tmp_path: Path) -> Iterator[Stack]:
     stt = Starlette(routes=[Route("/v1/audio/transcriptions", transcriptions, methods=["POST"])])
-    with serve_app_in_thread(stt) as stt_url, live_stack(database_url, tmp_path, stt_base_url=f"{stt_url}/v1") as stack:
+    with (
+        serve_app_in_thread(stt) as stt_url,
+        live_stack(database_url, tmp_path, stt_base_url=f"{stt_url}/v1") as stack,
+    ):
         yield stack
 
 

@@ -11,13 +11,13 @@ from collections import defaultdict
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from support import signed_post
 
 from sevadwar.fakes import whatsapp_payloads as wp
 from sevadwar.messaging.models import InboxEvent, InboxState, OutboxMessage
 from sevadwar.runtime import Runtime
 from sevadwar.settings import Settings
 from sevadwar.storage.db import transaction
+from support import signed_post
 
 CITIZENS = 6
 MESSAGES = 8
@@ -28,7 +28,10 @@ MESSAGES = 8
 def test_two_worker_processes_keep_each_citizens_order(
     backend: str, client: TestClient, runtime: Runtime, settings: Settings
 ) -> None:
-    users = [wp.WaUser(wa_id=f"9198100{i:05d}", user_id=f"IN.7700000000000000{i:04d}") for i in range(CITIZENS)]
+    users = [
+        wp.WaUser(wa_id=f"9198100{i:05d}", user_id=f"IN.7700000000000000{i:04d}")
+        for i in range(CITIZENS)
+    ]
     texts = ["hi", "2", "menu", "income certificate", "status", "help", "menu", "thanks"]
     # interleave citizens; each batch POST carries one message of every citizen
     for n in range(MESSAGES):
@@ -45,8 +48,11 @@ def test_two_worker_processes_keep_each_citizens_order(
         "SEVADWAR_LOG_JSON": "false",
     }
     workers = [
-        subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "sevadwar.cli", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        subprocess.Popen(
+            [sys.executable, "-m", "sevadwar.cli", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for _ in range(2)
     ]

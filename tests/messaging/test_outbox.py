@@ -8,10 +8,9 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
-from support import drain, signed_post
 
-from sevadwar.channels.base import Buttons, Button, Text
 from sevadwar.app import create_app
+from sevadwar.channels.base import Button, Buttons, Text
 from sevadwar.fakes import whatsapp_payloads as wp
 from sevadwar.fakes.graph_api import run_fake_graph
 from sevadwar.fakes.graph_state import FakeConfig, FakeGraph
@@ -21,14 +20,19 @@ from sevadwar.runtime import Runtime, build_runtime
 from sevadwar.settings import Settings
 from sevadwar.storage.base import utcnow
 from sevadwar.storage.db import transaction
+from support import drain, signed_post
 
 USER = wp.WaUser(wa_id="919810012345", user_id="IN.13491208655302741918", name="Asha")
-TO = Recipient(citizen_key=USER.user_id or "", channel="whatsapp", wa_id=USER.wa_id, user_id=USER.user_id)
+TO = Recipient(
+    citizen_key=USER.user_id or "", channel="whatsapp", wa_id=USER.wa_id, user_id=USER.user_id
+)
 
 
 @pytest.fixture
 def graph() -> Iterator[tuple[FakeGraph, str]]:
-    config = FakeConfig(access_token="test-access-token", app_secret="test-app-secret", emit_statuses=False)
+    config = FakeConfig(
+        access_token="test-access-token", app_secret="test-app-secret", emit_statuses=False
+    )
     with run_fake_graph(config=config) as running:
         yield running
 
@@ -87,7 +91,9 @@ def test_citizen_known_only_by_business_scoped_id_is_addressed_by_recipient(
     live: Runtime, graph: tuple[FakeGraph, str]
 ) -> None:
     fake, _ = graph
-    username_user = Recipient(citizen_key="IN.999", channel="whatsapp", wa_id=None, user_id="IN.999")
+    username_user = Recipient(
+        citizen_key="IN.999", channel="whatsapp", wa_id=None, user_id="IN.999"
+    )
     with transaction(live.sessions) as session:
         enqueue(session, username_user, [Text("hello")])
     assert send_all(live) == 1
@@ -111,7 +117,10 @@ def test_throttling_backs_off_slows_every_sender_and_then_delivers(
         assert bucket.tokens < 0  # every process now waits before sending on this number
     make_due(live)
     assert send_all(live) == 2
-    assert [m.body["text"]["body"] for m in fake.messages_to(USER.wa_id or "")] == ["first", "second"]
+    assert [m.body["text"]["body"] for m in fake.messages_to(USER.wa_id or "")] == [
+        "first",
+        "second",
+    ]
 
 
 def test_transient_errors_retry_with_growing_back_off_then_park_as_dead(
@@ -146,7 +155,9 @@ def test_outside_the_24_hour_window_falls_back_to_the_approved_template(
     assert "DL-7KQM-X4R9" in str(sent.body["template"])
 
 
-def test_permanent_errors_are_recorded_not_retried(live: Runtime, graph: tuple[FakeGraph, str]) -> None:
+def test_permanent_errors_are_recorded_not_retried(
+    live: Runtime, graph: tuple[FakeGraph, str]
+) -> None:
     fake, _ = graph
     fake.inject_error(131026)
     queue(live, "hello", "after")
@@ -175,7 +186,9 @@ def test_a_failed_status_keeps_metas_error(client: TestClient, runtime: Runtime)
     with transaction(runtime.sessions) as session:
         [row] = enqueue(session, TO, [Text("hi")])
         row.state, row.provider_message_id = OutboxState.SENT, "wamid.XYZ"
-    failed = wp.status_object("wamid.XYZ", "failed", USER, errors=[wp.error_object(131026, "Message undeliverable")])
+    failed = wp.status_object(
+        "wamid.XYZ", "failed", USER, errors=[wp.error_object(131026, "Message undeliverable")]
+    )
     assert signed_post(client, wp.encode(wp.status_webhook(USER, [failed]))).status_code == 200
     drain(runtime)
     [stored] = rows(runtime)

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
-from support import APP_SECRET, drain, signed_post
+from sqlalchemy import select
 
 from sevadwar.channels.whatsapp.signature import sign
 from sevadwar.fakes import whatsapp_payloads as wp
 from sevadwar.messaging.models import InboxEvent, InboxState
 from sevadwar.runtime import Runtime
 from sevadwar.storage.db import create_db_engine, create_session_factory, transaction
+from support import APP_SECRET, drain, signed_post
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "whatsapp"
 USER = wp.WaUser(wa_id="919810012345", user_id="IN.1349120865530274191", name="Asha")
@@ -26,14 +26,19 @@ def events(runtime: Runtime) -> list[InboxEvent]:
 
 
 def test_handshake_echoes_the_challenge(client: TestClient) -> None:
-    params = {"hub.mode": "subscribe", "hub.verify_token": "test-verify-token", "hub.challenge": "1158201444"}
+    params = {
+        "hub.mode": "subscribe",
+        "hub.verify_token": "test-verify-token",
+        "hub.challenge": "1158201444",
+    }
     response = client.get("/webhooks/whatsapp", params=params)
     assert response.status_code == 200
     assert response.text == "1158201444"
 
 
 @pytest.mark.parametrize(
-    ("mode", "token"), [("subscribe", "wrong-token"), ("unsubscribe", "test-verify-token"), ("subscribe", "")]
+    ("mode", "token"),
+    [("subscribe", "wrong-token"), ("unsubscribe", "test-verify-token"), ("subscribe", "")],
 )
 def test_handshake_refuses_a_wrong_token_or_mode(client: TestClient, mode: str, token: str) -> None:
     params = {"hub.mode": mode, "hub.verify_token": token, "hub.challenge": "42"}
@@ -42,9 +47,13 @@ def test_handshake_refuses_a_wrong_token_or_mode(client: TestClient, mode: str, 
     assert "42" not in response.text
 
 
-def test_missing_signature_is_401_and_nothing_is_stored(client: TestClient, runtime: Runtime) -> None:
+def test_missing_signature_is_401_and_nothing_is_stored(
+    client: TestClient, runtime: Runtime
+) -> None:
     body = wp.encode(wp.inbound_webhook(USER, wp.text_message(USER, "hi")))
-    response = client.post("/webhooks/whatsapp", content=body, headers={"Content-Type": "application/json"})
+    response = client.post(
+        "/webhooks/whatsapp", content=body, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 401
     assert events(runtime) == []
 
@@ -69,7 +78,9 @@ def test_one_tampered_byte_is_403(client: TestClient, runtime: Runtime) -> None:
     assert events(runtime) == []
 
 
-def test_hindi_and_emoji_body_is_verified_over_the_raw_bytes(client: TestClient, runtime: Runtime) -> None:
+def test_hindi_and_emoji_body_is_verified_over_the_raw_bytes(
+    client: TestClient, runtime: Runtime
+) -> None:
     body = wp.encode(wp.inbound_webhook(USER, wp.text_message(USER, "नमस्ते 🙏 जन्म प्रमाण पत्र चाहिए")))
     assert "नमस्ते".encode() in body  # raw UTF-8, not \\u escapes
     response = signed_post(client, body)
@@ -79,7 +90,9 @@ def test_hindi_and_emoji_body_is_verified_over_the_raw_bytes(client: TestClient,
     assert stored[0].payload["messages"][0]["text"]["body"] == "नमस्ते 🙏 जन्म प्रमाण पत्र चाहिए"
 
 
-def test_event_is_stored_before_the_200_keyed_by_wamid(client: TestClient, runtime: Runtime) -> None:
+def test_event_is_stored_before_the_200_keyed_by_wamid(
+    client: TestClient, runtime: Runtime
+) -> None:
     message = wp.text_message(USER, "hi")
     response = signed_post(client, wp.encode(wp.inbound_webhook(USER, message)))
     assert response.status_code == 200
@@ -89,7 +102,9 @@ def test_event_is_stored_before_the_200_keyed_by_wamid(client: TestClient, runti
     assert event.state == InboxState.PENDING
 
 
-def test_duplicates_and_rebatched_updates_have_no_second_effect(client: TestClient, runtime: Runtime) -> None:
+def test_duplicates_and_rebatched_updates_have_no_second_effect(
+    client: TestClient, runtime: Runtime
+) -> None:
     first = wp.text_message(USER, "hi")
     second = wp.text_message(USER, "income certificate")
     body = wp.encode(wp.inbound_webhook(USER, first))
@@ -103,7 +118,9 @@ def test_duplicates_and_rebatched_updates_have_no_second_effect(client: TestClie
     assert drain(runtime) == 0
 
 
-def test_unparseable_signed_payload_is_quarantined_and_acknowledged(client: TestClient, runtime: Runtime) -> None:
+def test_unparseable_signed_payload_is_quarantined_and_acknowledged(
+    client: TestClient, runtime: Runtime
+) -> None:
     for raw in (b"{not json", json.dumps({"object": "page", "entry": "nope"}).encode()):
         response = signed_post(client, raw)
         assert response.status_code == 200
@@ -122,12 +139,16 @@ def test_database_down_answers_503_so_meta_retries(
         broken = url.set(database=str(tmp_path))  # a directory: the database cannot be opened
     else:
         broken = url.set(port=1)  # nothing listens there
-    runtime.sessions = create_session_factory(create_db_engine(broken.render_as_string(hide_password=False)))
+    runtime.sessions = create_session_factory(
+        create_db_engine(broken.render_as_string(hide_password=False))
+    )
     response = signed_post(client, wp.encode(wp.inbound_webhook(USER, wp.text_message(USER, "hi"))))
     assert response.status_code == 503
 
 
-def test_every_golden_payload_is_accepted_through_the_real_route(client: TestClient, runtime: Runtime) -> None:
+def test_every_golden_payload_is_accepted_through_the_real_route(
+    client: TestClient, runtime: Runtime
+) -> None:
     files = sorted(FIXTURES.glob("*.json"))
     assert len(files) >= 20
     for path in files:

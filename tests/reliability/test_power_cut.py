@@ -54,7 +54,7 @@ class Server:
 
     def start(self) -> None:
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(  # noqa: S603
+            self.process = subprocess.Popen(
                 [sys.executable, "-m", "sevadwar.cli", "serve", "--port", str(self.port)],
                 env=self.env,
                 stdout=out,
@@ -103,7 +103,10 @@ def test_sigkill_under_load_loses_nothing_and_doubles_nothing(
         }
         server = Server(env, port, tmp_path / "server.log")
         server.start()
-        users = [wp.WaUser(wa_id=f"9197000{i:05d}", user_id=f"IN.6600000000000000{i:04d}") for i in range(CITIZENS)]
+        users = [
+            wp.WaUser(wa_id=f"9197000{i:05d}", user_id=f"IN.6600000000000000{i:04d}")
+            for i in range(CITIZENS)
+        ]
         texts = ["hi", "1", "menu", "help", "income certificate", "status", "menu"]
         acknowledged: list[str] = []
         stop = threading.Event()
@@ -116,7 +119,9 @@ def test_sigkill_under_load_loses_nothing_and_doubles_nothing(
                     if not pending and not stop.is_set() and n < MAX_MESSAGES:
                         user = users[n % CITIZENS]
                         message = wp.text_message(user, texts[(n // CITIZENS) % len(texts)])
-                        pending.append((f"msg:{message['id']}", wp.encode(wp.inbound_webhook(user, message))))
+                        pending.append(
+                            (f"msg:{message['id']}", wp.encode(wp.inbound_webhook(user, message)))
+                        )
                         n += 1
                     if not pending:
                         time.sleep(0.05)
@@ -126,7 +131,10 @@ def test_sigkill_under_load_loses_nothing_and_doubles_nothing(
                         response = client.post(
                             f"http://127.0.0.1:{port}/webhooks/whatsapp",
                             content=body,
-                            headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, APP_SECRET)},
+                            headers={
+                                "Content-Type": "application/json",
+                                "X-Hub-Signature-256": sign(body, APP_SECRET),
+                            },
                         )
                     except httpx.HTTPError:
                         time.sleep(0.05)  # server down: retry the same delivery, as Meta does
@@ -153,11 +161,18 @@ def test_sigkill_under_load_loses_nothing_and_doubles_nothing(
             use_field_cipher(FieldCipher(SECRET.encode()))
             while time.monotonic() < deadline:  # let the restarted server finish the work
                 with Session(engine) as session:
-                    busy = session.scalars(
-                        select(InboxEvent.id).where(InboxEvent.state == InboxState.PENDING).limit(1)
-                    ).first() or session.scalars(
-                        select(OutboxMessage.id).where(OutboxMessage.state.in_(("pending", "sending"))).limit(1)
-                    ).first()
+                    busy = (
+                        session.scalars(
+                            select(InboxEvent.id)
+                            .where(InboxEvent.state == InboxState.PENDING)
+                            .limit(1)
+                        ).first()
+                        or session.scalars(
+                            select(OutboxMessage.id)
+                            .where(OutboxMessage.state.in_(("pending", "sending")))
+                            .limit(1)
+                        ).first()
+                    )
                 if busy is None:
                     break
                 time.sleep(0.3)
@@ -175,7 +190,9 @@ def test_sigkill_under_load_loses_nothing_and_doubles_nothing(
         assert {events[k].state for k in acknowledged} == {InboxState.DONE}
         # exactly once: each processed message has exactly one read receipt in the outbox
         receipts = Counter(r.cause for r in replies if r.payload.get("kind") == "read")
-        assert all(receipts[k] == 1 for k in acknowledged), [k for k in acknowledged if receipts[k] != 1]
+        assert all(receipts[k] == 1 for k in acknowledged), [
+            k for k in acknowledged if receipts[k] != 1
+        ]
         # every committed reply was delivered
         assert {r.state for r in replies} == {OutboxState.SENT}
         delivered = Counter(m.wamid for m in fake.sent)
@@ -184,7 +201,12 @@ def test_sigkill_under_load_loses_nothing_and_doubles_nothing(
         # Meta saw a reply twice only when a kill fell between its acceptance and our commit:
         # those sends carry a wamid we never recorded. At most one per in-flight reply per kill.
         expected = sum(
-            len(render(outbound_from_dict(r.payload), Recipient(wa_id=r.recipient.get("wa_id"), user_id=r.recipient.get("user_id"))))
+            len(
+                render(
+                    outbound_from_dict(r.payload),
+                    Recipient(wa_id=r.recipient.get("wa_id"), user_id=r.recipient.get("user_id")),
+                )
+            )
             for r in replies
             if r.payload.get("kind") != "read"
         )

@@ -28,7 +28,9 @@ def visibility(actor: Actor, *, office_id: int | None = None) -> ColumnElement[b
         return Application.id.is_(None)  # nothing
     condition: ColumnElement[bool] = Application.department == actor.department
     if office_id is not None and actor.role not in (Role.DEPARTMENT_ADMIN, None):
-        condition = condition & ((Application.office_id == office_id) | Application.office_id.is_(None))
+        condition = condition & (
+            (Application.office_id == office_id) | Application.office_id.is_(None)
+        )
     return condition
 
 
@@ -37,10 +39,17 @@ def visible_applications(actor: Actor, *, office_id: int | None = None) -> Selec
 
 
 def application_for(
-    session: Session, actor: Actor, reference: str, *, office_id: int | None = None, lock: bool = False
+    session: Session,
+    actor: Actor,
+    reference: str,
+    *,
+    office_id: int | None = None,
+    lock: bool = False,
 ) -> Application:
     """The application with this reference if ``actor`` may see it; else NotVisible."""
-    statement = visible_applications(actor, office_id=office_id).where(Application.reference == reference)
+    statement = visible_applications(actor, office_id=office_id).where(
+        Application.reference == reference
+    )
     if lock and session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update()
     application = session.scalars(statement).first()

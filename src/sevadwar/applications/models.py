@@ -54,7 +54,9 @@ class Application(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
     stage_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    verified_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))  # maker of maker-checker
+    verified_by: Mapped[int | None] = mapped_column(
+        ForeignKey("officers.id")
+    )  # maker of maker-checker
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))  # field verification
     assigned_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,9 +19,13 @@ def applications_of(session: Session, citizen_key: str, *, limit: int = 10) -> l
 
 
 def application_of(session: Session, citizen_key: str, reference: str) -> Application | None:
-    statement = select(Application).where(Application.reference == reference, Application.citizen_key == citizen_key)
+    statement = select(Application).where(
+        Application.reference == reference, Application.citizen_key == citizen_key
+    )
     return session.scalars(statement).first()
 
 
 def count_applications_of(session: Session, citizen_key: str) -> int:
-    return int(session.scalar(select(func.count()).where(Application.citizen_key == citizen_key)) or 0)
+    return int(
+        session.scalar(select(func.count()).where(Application.citizen_key == citizen_key)) or 0
+    )

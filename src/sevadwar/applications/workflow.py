@@ -95,7 +95,9 @@ class Workflow:
         stages = [s.id for s in self.service(application).workflow.stages]
         return stages.index(application.stage) if application.stage in stages else 0
 
-    def _audit(self, session: Session, application: Application, actor: Actor, action: str, **data: Any) -> None:
+    def _audit(
+        self, session: Session, application: Application, actor: Actor, action: str, **data: Any
+    ) -> None:
         do_append_audit(
             session,
             actor=actor.label,
@@ -123,13 +125,23 @@ class Workflow:
             user_id=conversation.user_id if conversation else None,
         )
         if application.channel == "whatsapp" and not (recipient.wa_id or recipient.user_id):
-            recipient = Recipient(application.citizen_key, application.channel, user_id=application.citizen_key)
-        enqueue(session, recipient, messages, cause=f"application:{application.reference}", now=self.clock())
+            recipient = Recipient(
+                application.citizen_key, application.channel, user_id=application.citizen_key
+            )
+        enqueue(
+            session,
+            recipient,
+            messages,
+            cause=f"application:{application.reference}",
+            now=self.clock(),
+        )
 
     @staticmethod
     def _require_open(application: Application) -> None:
         if application.status not in OPEN_STATUSES:
-            raise WorkflowError("closed", f"application {application.reference} is {application.status}")
+            raise WorkflowError(
+                "closed", f"application {application.reference} is {application.status}"
+            )
 
     @staticmethod
     def _require_paid(application: Application) -> None:
@@ -139,7 +151,14 @@ class Workflow:
     # ------------------------------------------------------------------ officer actions
 
     def verify_document(
-        self, session: Session, application: Application, document_id: int, *, accepted: bool, reason: str, actor: Actor
+        self,
+        session: Session,
+        application: Application,
+        document_id: int,
+        *,
+        accepted: bool,
+        reason: str,
+        actor: Actor,
     ) -> Document:
         self._require_open(application)
         document = session.get(Document, document_id)
@@ -152,11 +171,19 @@ class Workflow:
             application.verified_by = actor.id
         self._touch(application)
         self._audit(
-            session, application, actor, "document_verified", document=document.spec_id, accepted=accepted, reason=reason
+            session,
+            application,
+            actor,
+            "document_verified",
+            document=document.spec_id,
+            accepted=accepted,
+            reason=reason,
         )
         return document
 
-    def forward(self, session: Session, application: Application, *, actor: Actor, note: str = "") -> None:
+    def forward(
+        self, session: Session, application: Application, *, actor: Actor, note: str = ""
+    ) -> None:
         """The current stage is done: move to the next one (its own time limit starts)."""
         self._require_open(application)
         self._require_paid(application)
@@ -165,7 +192,10 @@ class Workflow:
         if index + 1 >= len(stages):
             raise WorkflowError("last_stage", "this is the last stage: approve or reject")
         before = state_of(application)
-        if actor.kind == "officer" and actor.role in (Role.DEALING_ASSISTANT, Role.VERIFYING_OFFICER):
+        if actor.kind == "officer" and actor.role in (
+            Role.DEALING_ASSISTANT,
+            Role.VERIFYING_OFFICER,
+        ):
             application.verified_by = application.verified_by or actor.id
         previous, nxt = stages[index].id, stages[index + 1]
         application.stage = nxt.id
@@ -173,10 +203,18 @@ class Workflow:
         application.stage_due_at = self.clock() + timedelta(days=nxt.days)
         application.escalated_at = None
         self._touch(application)
-        self._audit(session, application, actor, "forwarded", **{"from": previous, "to": nxt.id, "note": note})
+        self._audit(
+            session,
+            application,
+            actor,
+            "forwarded",
+            **{"from": previous, "to": nxt.id, "note": note},
+        )
         record(session, Kind.MOVED, application=application, before=before, at=self.clock())
 
-    def request_info(self, session: Session, application: Application, *, request: str, actor: Actor) -> None:
+    def request_info(
+        self, session: Session, application: Application, *, request: str, actor: Actor
+    ) -> None:
         self._require_open(application)
         if not request.strip():
             raise WorkflowError("reason_required", "say what the citizen should send")
@@ -186,23 +224,37 @@ class Workflow:
         self._touch(application)
         conversation = session.get(Conversation, application.citizen_key)
         if conversation is not None:  # the citizen's next message answers this request
-            conversation.state = {**(conversation.state or {}), "awaiting_info": application.reference}
+            conversation.state = {
+                **(conversation.state or {}),
+                "awaiting_info": application.reference,
+            }
         self._audit(session, application, actor, "info_requested", request=application.info_request)
         record(session, Kind.MOVED, application=application, before=before, at=self.clock())
         self.notify(session, application, "info_requested", request=application.info_request)
 
     def receive_info(
-        self, session: Session, application: Application, *, text: str = "", document_id: int | None = None
+        self,
+        session: Session,
+        application: Application,
+        *,
+        text: str = "",
+        document_id: int | None = None,
     ) -> None:
         """The citizen answered an information request: back to the office's queue."""
         if application.status != ApplicationStatus.INFO_REQUESTED:
             return
         before = state_of(application)
         replies = list(application.answers.get("info_replies", []))
-        replies.append({"at": self.clock().isoformat(), "text": text[:4000], "document_id": document_id})
+        replies.append(
+            {"at": self.clock().isoformat(), "text": text[:4000], "document_id": document_id}
+        )
         application.answers = {**application.answers, "info_replies": replies}
         if document_id is not None:
-            session.execute(update(Document).where(Document.id == document_id).values(application_id=application.id))
+            session.execute(
+                update(Document)
+                .where(Document.id == document_id)
+                .values(application_id=application.id)
+            )
         application.status = ApplicationStatus.IN_PROGRESS
         self._touch(application)
         do_append_audit(
@@ -217,7 +269,13 @@ class Workflow:
         self.notify(session, application, "info_received")
 
     def send_for_field_verification(
-        self, session: Session, application: Application, *, officer_id: int, due_at: datetime, actor: Actor
+        self,
+        session: Session,
+        application: Application,
+        *,
+        officer_id: int,
+        due_at: datetime,
+        actor: Actor,
     ) -> None:
         self._require_open(application)
         self._require_paid(application)
@@ -228,9 +286,21 @@ class Workflow:
         if actor.kind == "officer":
             application.verified_by = application.verified_by or actor.id
         self._touch(application)
-        self._audit(session, application, actor, "field_verification", officer=officer_id, due=due_at.isoformat())
+        self._audit(
+            session,
+            application,
+            actor,
+            "field_verification",
+            officer=officer_id,
+            due=due_at.isoformat(),
+        )
         record(session, Kind.MOVED, application=application, before=before, at=self.clock())
-        self.notify(session, application, "field_verification", due=due_at.astimezone(IST).strftime("%d/%m/%Y"))
+        self.notify(
+            session,
+            application,
+            "field_verification",
+            due=due_at.astimezone(IST).strftime("%d/%m/%Y"),
+        )
 
     # ------------------------------------------------------------------ decisions
 
@@ -243,7 +313,9 @@ class Workflow:
             if application.verified_by is not None and application.verified_by == actor.id:
                 raise WorkflowError("maker_checker", "the officer who verified cannot also decide")
 
-    def approve(self, session: Session, application: Application, *, actor: Actor, note: str = "") -> None:
+    def approve(
+        self, session: Session, application: Application, *, actor: Actor, note: str = ""
+    ) -> None:
         self._check_decider(application, actor)
         before = state_of(application)
         now = self.clock()
@@ -260,7 +332,13 @@ class Workflow:
         record(session, Kind.DECIDED, application=application, before=before, at=now)
 
     def reject(
-        self, session: Session, application: Application, *, reason_code: str, text: str = "", actor: Actor
+        self,
+        session: Session,
+        application: Application,
+        *,
+        reason_code: str,
+        text: str = "",
+        actor: Actor,
     ) -> None:
         self._check_decider(application, actor)
         reasons = rejection_reasons()
@@ -269,14 +347,23 @@ class Workflow:
         if reason_code == "other" and not text.strip():
             raise WorkflowError("reason_required", "explain the reason")
         language = application.language if application.language in ("en", "hi") else "hi"
-        reason = _pick(reasons[reason_code], language) + (f" {text.strip()}" if text.strip() else "")
+        reason = _pick(reasons[reason_code], language) + (
+            f" {text.strip()}" if text.strip() else ""
+        )
         before = state_of(application)
         application.status = ApplicationStatus.REJECTED
         application.decided_at = self.clock()
         application.decision_reason = reason
         self._touch(application)
         self._audit(session, application, actor, "rejected", reason=reason_code, text=text)
-        record(session, Kind.DECIDED, application=application, before=before, at=application.decided_at, reason=reason_code)
+        record(
+            session,
+            Kind.DECIDED,
+            application=application,
+            before=before,
+            at=application.decided_at,
+            reason=reason_code,
+        )
         self.notify(session, application, "rejected", reason=reason)
 
     def _touch(self, application: Application) -> None:

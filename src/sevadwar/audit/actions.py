@@ -23,7 +23,9 @@ GENESIS = "0" * 64
 _LOCK_ID = 0x5E7AD  # advisory lock key for the audit chain
 
 
-def _digest(prev_hash: str, at: datetime, actor: str, action: str, subject: str, data: dict[str, Any]) -> str:
+def _digest(
+    prev_hash: str, at: datetime, actor: str, action: str, subject: str, data: dict[str, Any]
+) -> str:
     body = json.dumps(
         [prev_hash, at.isoformat(), actor, action, subject, data],
         sort_keys=True,
@@ -45,7 +47,9 @@ def do_append_audit(
 ) -> AuditEntry:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
-    previous = session.scalars(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    previous = session.scalars(
+        select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
     prev_hash = previous or GENESIS
     at = at or utcnow()
     payload = data or {}
@@ -77,7 +81,11 @@ class ChainReport:
 def _entries(session: Session, batch: int = 1000) -> Iterator[AuditEntry]:
     last = 0
     while True:
-        rows = list(session.scalars(select(AuditEntry).where(AuditEntry.id > last).order_by(AuditEntry.id).limit(batch)))
+        rows = list(
+            session.scalars(
+                select(AuditEntry).where(AuditEntry.id > last).order_by(AuditEntry.id).limit(batch)
+            )
+        )
         if not rows:
             return
         yield from rows
@@ -91,7 +99,9 @@ def verify_chain(session: Session) -> ChainReport:
         count += 1
         if entry.prev_hash != prev_hash:
             return ChainReport(count, entry.id, "prev_hash does not match the previous row")
-        expected = _digest(entry.prev_hash, entry.at, entry.actor, entry.action, entry.subject, entry.data)
+        expected = _digest(
+            entry.prev_hash, entry.at, entry.actor, entry.action, entry.subject, entry.data
+        )
         if entry.hash != expected:
             return ChainReport(count, entry.id, "content does not match its hash")
         prev_hash = entry.hash

@@ -17,7 +17,9 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(160))  # "citizen:<key>", "officer:<id>", "system:<job>"
+    actor: Mapped[str] = mapped_column(
+        String(160)
+    )  # "citizen:<key>", "officer:<id>", "system:<job>"
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(160))  # e.g. "application:DL-XXXX-XXXX"
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)

@@ -40,7 +40,13 @@ class MessageKind(StrEnum):
 
 
 MEDIA_KINDS = frozenset(
-    {MessageKind.IMAGE, MessageKind.DOCUMENT, MessageKind.AUDIO, MessageKind.VIDEO, MessageKind.STICKER}
+    {
+        MessageKind.IMAGE,
+        MessageKind.DOCUMENT,
+        MessageKind.AUDIO,
+        MessageKind.VIDEO,
+        MessageKind.STICKER,
+    }
 )
 
 
@@ -240,7 +246,16 @@ class ReadReceipt:
     kind: str = field(default="read", init=False)
 
 
-Outbound = Text | Buttons | ListMenu | CtaUrl | DocumentMessage | ImageMessage | TemplateMessage | ReadReceipt
+Outbound = (
+    Text
+    | Buttons
+    | ListMenu
+    | CtaUrl
+    | DocumentMessage
+    | ImageMessage
+    | TemplateMessage
+    | ReadReceipt
+)
 
 _OUTBOUND_TYPES: dict[str, type[Any]] = {
     "text": Text,

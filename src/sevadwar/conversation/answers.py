@@ -61,7 +61,7 @@ _NAME = re.compile(r"^[^\W\d_][^\d_@#$%^&*=+<>{}\[\]|\\/~`]*$", re.UNICODE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]{2,}$")
 
 
-def read_answer(  # noqa: C901 - one branch per field type reads best as a flat dispatch
+def read_answer(
     spec: FormField,
     text: str,
     *,
@@ -73,7 +73,9 @@ def read_answer(  # noqa: C901 - one branch per field type reads best as a flat 
     text = text.strip()
     kind = spec.type
     if kind is FieldType.CHOICE:
-        chosen = _option_from_reply(spec, reply_id) or entities.match_option(text, spec.options, language)
+        chosen = _option_from_reply(spec, reply_id) or entities.match_option(
+            text, spec.options, language
+        )
         return Answer(chosen) if chosen else _error("error_choice")
     if kind is FieldType.MULTI_CHOICE:
         chosen_many = _options_from_text(spec, text, reply_id, language)
@@ -88,7 +90,9 @@ def read_answer(  # noqa: C901 - one branch per field type reads best as a flat 
     if kind is FieldType.DATE:
         return _read_date(spec, text, today)
     if kind in (FieldType.NUMBER, FieldType.MONEY):
-        number = entities.parse_amount(text) if kind is FieldType.MONEY else entities.parse_number(text)
+        number = (
+            entities.parse_amount(text) if kind is FieldType.MONEY else entities.parse_number(text)
+        )
         if number is None:
             return _error("error_money" if kind is FieldType.MONEY else "error_number")
         if spec.min is not None and number < spec.min:
@@ -163,7 +167,9 @@ def _option_from_reply(spec: FormField, reply_id: str | None) -> str | None:
     return None
 
 
-def _options_from_text(spec: FormField, text: str, reply_id: str | None, language: str) -> list[str]:
+def _options_from_text(
+    spec: FormField, text: str, reply_id: str | None, language: str
+) -> list[str]:
     single = _option_from_reply(spec, reply_id)
     if single:
         return [single]
@@ -187,7 +193,10 @@ def display_answer(spec: FormField, value: Any, language: str, *, words: dict[st
     if value is None:
         return words["skipped"]
     if spec.type in (FieldType.AADHAAR, FieldType.PHONE) and isinstance(value, dict):
-        return str(value.get("masked") or ("XXXX-XXXX-XXXX" if spec.type is FieldType.AADHAAR else "XXXXXXXXXX"))
+        return str(
+            value.get("masked")
+            or ("XXXX-XXXX-XXXX" if spec.type is FieldType.AADHAAR else "XXXXXXXXXX")
+        )
     if spec.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
         ids = value if isinstance(value, list) else [value]
         labels = {o.id: o.label.get(language) for o in spec.options}

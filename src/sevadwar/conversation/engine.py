@@ -42,8 +42,12 @@ from sevadwar.nlu import entities
 
 DOCUMENT_MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 MAX_TEXT = 4000  # longer messages are cut before they are read
-_WORDED = frozenset({FieldType.YES_NO, FieldType.CHOICE, FieldType.MULTI_CHOICE})  # answers that are words
-RESUME_AFTER = timedelta(hours=1)  # a greeting after this long in a form is a greeting, not an answer
+_WORDED = frozenset(
+    {FieldType.YES_NO, FieldType.CHOICE, FieldType.MULTI_CHOICE}
+)  # answers that are words
+RESUME_AFTER = timedelta(
+    hours=1
+)  # a greeting after this long in a form is a greeting, not an answer
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 
@@ -113,7 +117,10 @@ class _Turn:
         if self.state.step is Step.CONSENT:
             self.on_consent()
             return
-        if self.state.step is Step.DOCUMENT and self.message.kind in (MessageKind.IMAGE, MessageKind.DOCUMENT):
+        if self.state.step is Step.DOCUMENT and self.message.kind in (
+            MessageKind.IMAGE,
+            MessageKind.DOCUMENT,
+        ):
             self.on_document()
             return
         if self.message.kind in MEDIA_KINDS and not self.text:
@@ -142,7 +149,10 @@ class _Turn:
         reference = self.state.awaiting_info
         if not reference or self.state.step in DRAFT_STEPS or self.state.step is Step.CONSENT:
             return False
-        has_media = self.message.kind in (MessageKind.IMAGE, MessageKind.DOCUMENT) and self.message.media is not None
+        has_media = (
+            self.message.kind in (MessageKind.IMAGE, MessageKind.DOCUMENT)
+            and self.message.media is not None
+        )
         if not (self.text or has_media) or self.reply_id or self.ctx.commands.command(self.text):
             return False
         self.effects.append(ProvideInfo(reference, self.text, has_media))
@@ -157,7 +167,9 @@ class _Turn:
         if service is not None and (
             current is None
             or (self.state.step is Step.QUESTION and any(f.id == current for f in service.fields))
-            or (self.state.step is Step.DOCUMENT and any(d.id == current for d in service.documents))
+            or (
+                self.state.step is Step.DOCUMENT and any(d.id == current for d in service.documents)
+            )
         ):
             return
         self.state = self.state.clear_draft().replace(step=Step.MENU, notice="upgraded")
@@ -197,8 +209,19 @@ class _Turn:
         if language not in self.ctx.prompts.languages:
             language = self.ctx.prompts.languages[0]
         pending = None
-        if parse is not None and parse.intent in ("apply", "info", "status", "services", "human", "grievance"):
-            pending = {"intent": parse.intent, "service": parse.service, "topic": getattr(parse, "info_topic", None)}
+        if parse is not None and parse.intent in (
+            "apply",
+            "info",
+            "status",
+            "services",
+            "human",
+            "grievance",
+        ):
+            pending = {
+                "intent": parse.intent,
+                "service": parse.service,
+                "topic": getattr(parse, "info_topic", None),
+            }
             references = find_references(self.text)
             if references:  # "status of DL-7KQM-X4R9": shown once onboarding ends
                 pending["references"] = references[:3]
@@ -264,7 +287,12 @@ class _Turn:
             self.effects.extend(ShowStatus(reference) for reference in pending["references"])
             return
         if pending:
-            self.act_on(pending.get("intent"), pending.get("service"), pending.get("topic"), pending.get("text", ""))
+            self.act_on(
+                pending.get("intent"),
+                pending.get("service"),
+                pending.get("topic"),
+                pending.get("text", ""),
+            )
             return
         if self.state.service and self.state.step in DRAFT_STEPS:
             self.ask_next()
@@ -303,7 +331,9 @@ class _Turn:
             self.effects.append(OpenTicket("human"))
         elif command == "withdraw":
             self.effects.append(WithdrawConsent())
-            self.state = self.state.clear_draft().replace(step=Step.MENU, consented=False, pending=None)
+            self.state = self.state.clear_draft().replace(
+                step=Step.MENU, consented=False, pending=None
+            )
         return True
 
     def show_menu(self) -> None:
@@ -392,7 +422,9 @@ class _Turn:
             self.say(views.services_list(self.ctx, self.lang, value, 0))
         elif prefix == "svcpage" and self.state.department:
             self.go(Step.SERVICES, page=_page(value))
-            self.say(views.services_list(self.ctx, self.lang, self.state.department, self.state.page))
+            self.say(
+                views.services_list(self.ctx, self.lang, self.state.department, self.state.page)
+            )
         elif prefix == "svc" and value in self.ctx.services:
             self.show_card(self.ctx.services[value])
         elif prefix == "apply" and value in self.ctx.services:
@@ -457,8 +489,14 @@ class _Turn:
             self.say(views.main_menu(self.ctx, self.lang))
             return
         parse = self.ctx.understanding.parse(self.text)
-        if getattr(parse, "needs_clarification", False) and parse.intent in ("apply", "info", "unknown"):
-            candidates = tuple(a[0] if isinstance(a, tuple) else a.service for a in parse.alternatives)
+        if getattr(parse, "needs_clarification", False) and parse.intent in (
+            "apply",
+            "info",
+            "unknown",
+        ):
+            candidates = tuple(
+                a[0] if isinstance(a, tuple) else a.service for a in parse.alternatives
+            )
             candidates = tuple(c for c in candidates if c in self.ctx.services)
             if len(candidates) >= 2:
                 self.go(Step.CLARIFY, candidates=candidates)
@@ -466,7 +504,9 @@ class _Turn:
                 return
         self.act_on(parse.intent, parse.service, getattr(parse, "info_topic", None), self.text)
 
-    def act_on(self, intent: str | None, service_id: str | None, topic: str | None, text: str) -> None:
+    def act_on(
+        self, intent: str | None, service_id: str | None, topic: str | None, text: str
+    ) -> None:
         service = self.ctx.services.get(service_id) if service_id else None
         if intent == "form" and service:
             self.start_form(service)
@@ -504,20 +544,34 @@ class _Turn:
     def answer_info(self, service: Service, topic: str | None) -> None:
         name = service.name.get(self.lang)
         if topic == "documents":
-            body = self.t("info_documents", service=name) + "\n" + views.documents_text(self.ctx, self.lang, service)
+            body = (
+                self.t("info_documents", service=name)
+                + "\n"
+                + views.documents_text(self.ctx, self.lang, service)
+            )
         elif topic == "fee":
-            body = self.t("info_fee", service=name, fee=views.fee_text(self.ctx, self.lang, service))
+            body = self.t(
+                "info_fee", service=name, fee=views.fee_text(self.ctx, self.lang, service)
+            )
         elif topic == "time":
-            body = self.t("info_time", service=name, time=views.time_text(self.ctx, self.lang, service))
+            body = self.t(
+                "info_time", service=name, time=views.time_text(self.ctx, self.lang, service)
+            )
         elif topic == "eligibility" and service.eligibility:
-            body = self.t("info_eligibility", service=name, eligibility=service.eligibility.get(self.lang))
+            body = self.t(
+                "info_eligibility", service=name, eligibility=service.eligibility.get(self.lang)
+            )
         elif topic == "eligibility":
             body = self.t("info_no_eligibility", service=name)
         else:
             self.show_card(service)
             return
         self.go(Step.CARD)  # like the card: a draft in progress stays, to resume with "Apply"
-        self.say(views.apply_buttons(self.ctx, self.lang, service, body + "\n\n" + self.t("info_apply_prompt")))
+        self.say(
+            views.apply_buttons(
+                self.ctx, self.lang, service, body + "\n\n" + self.t("info_apply_prompt")
+            )
+        )
 
     def show_card(self, service: Service) -> None:
         self.go(Step.CARD)
@@ -580,7 +634,9 @@ class _Turn:
         service = self.service
         assert service is not None
         if self.state.step is Step.DOCUMENT and self.state.current:
-            self.say(views.document_request(self.ctx, self.lang, service.document(self.state.current)))
+            self.say(
+                views.document_request(self.ctx, self.lang, service.document(self.state.current))
+            )
             return
         fields = self.applicable_fields(service, self.state.answers)
         spec = service.field(self.state.current or fields[0].id)
@@ -602,13 +658,21 @@ class _Turn:
             self.state = self.state.clear_draft()
             self.show_menu()
             return
-        if self.message.kind is MessageKind.LOCATION and self.message.location and spec.type is FieldType.LOCATION:
+        if (
+            self.message.kind is MessageKind.LOCATION
+            and self.message.location
+            and spec.type is FieldType.LOCATION
+        ):
             where = self.message.location
-            self.store_answer(service, spec, {"lat": where.latitude, "lon": where.longitude, "name": where.name})
+            self.store_answer(
+                service, spec, {"lat": where.latitude, "lon": where.longitude, "name": where.name}
+            )
             return
         typed_skip = bool(self.text) and _is_skip(self.ctx, self.text)
         # "skip" is never a name or an address; for yes/no and choices "nahi hai" may be the answer
-        if self.reply_id == "skip" or (typed_skip and (not spec.required or spec.type not in _WORDED)):
+        if self.reply_id == "skip" or (
+            typed_skip and (not spec.required or spec.type not in _WORDED)
+        ):
             if spec.required:
                 self.say(self.t("error_required"))
                 self.ask_current()
@@ -616,25 +680,38 @@ class _Turn:
                 self.store_answer(service, spec, None)
             return
         answer = read_answer(
-            spec, self.text, reply_id=self.reply_id, language=self.lang, today=self.ctx.today, encrypt=self.ctx.encrypt
+            spec,
+            self.text,
+            reply_id=self.reply_id,
+            language=self.lang,
+            today=self.ctx.today,
+            encrypt=self.ctx.encrypt,
         )
         if answer.ok:
             self.store_answer(service, spec, answer.value)
             return
-        reason = spec.error.get(self.lang) if spec.error else self.t(answer.error or "error_required", **answer.params)
+        reason = (
+            spec.error.get(self.lang)
+            if spec.error
+            else self.t(answer.error or "error_required", **answer.params)
+        )
         self.say(reason)
         self.ask_current()
 
     def store_answer(self, service: Service, spec: FormField, value: Any) -> None:
         answers = self.prune(service, {**self.state.answers, spec.id: value})
         documents = {
-            k: v for k, v in self.state.documents.items() if k in {d.id for d in self.applicable_documents(service, answers)}
+            k: v
+            for k, v in self.state.documents.items()
+            if k in {d.id for d in self.applicable_documents(service, answers)}
         }
         self.state = self.state.replace(answers=answers, documents=documents)
         unanswered = [f for f in self.applicable_fields(service, answers) if f.id not in answers]
         if self.state.editing and not unanswered:
             self.state = self.state.replace(editing=False)
-            missing = [d for d in self.applicable_documents(service, answers) if d.id not in documents]
+            missing = [
+                d for d in self.applicable_documents(service, answers) if d.id not in documents
+            ]
             if missing:  # the changed answer asks for a document not sent yet
                 self.go(Step.DOCUMENT, current=missing[0].id)
                 self.ask_current()
@@ -696,7 +773,9 @@ class _Turn:
             self.show_menu()
             return
         doc = service.document(doc_id)
-        if self.reply_id == "skip" or (self.text and _is_skip(self.ctx, self.text) and not self.message.media):
+        if self.reply_id == "skip" or (
+            self.text and _is_skip(self.ctx, self.text) and not self.message.media
+        ):
             if doc.required:
                 self.say(self.t("error_required"))
                 self.ask_current()
@@ -711,7 +790,14 @@ class _Turn:
             return
         upload = self.ctx.upload
         if isinstance(upload, Stored):
-            self.attach(doc, {"document_id": upload.document_id, "sha256": upload.sha256, "type": upload.file_type})
+            self.attach(
+                doc,
+                {
+                    "document_id": upload.document_id,
+                    "sha256": upload.sha256,
+                    "type": upload.file_type,
+                },
+            )
             return
         if isinstance(upload, Refused):  # inspected by content: say what to send instead
             self.say(upload.message(self.lang))
@@ -723,7 +809,11 @@ class _Turn:
         # No inspection ran (the shell inspects real uploads): judge by the declared type alone.
         accepted = {DOCUMENT_MIME[t.value] for t in doc.accept}
         declared = (media.mime_type or "").split(";")[0].strip().lower()
-        if declared and declared not in accepted and declared not in ("image/heic", "image/heif", "image/webp"):
+        if (
+            declared
+            and declared not in accepted
+            and declared not in ("image/heic", "image/heif", "image/webp")
+        ):
             types = ", ".join(t.value.upper() for t in doc.accept)
             self.say(self.t("document_wrong_type", label=doc.label.get(self.lang), types=types))
             self.ask_current()
@@ -736,7 +826,11 @@ class _Turn:
             self.say(self.t("document_received", label=doc.label.get(self.lang)))
         service = self.service
         assert service is not None
-        remaining = [d for d in self.applicable_documents(service, self.state.answers) if d.id not in self.state.documents]
+        remaining = [
+            d
+            for d in self.applicable_documents(service, self.state.answers)
+            if d.id not in self.state.documents
+        ]
         if not remaining:
             self.funnel("documents", service.id)
         self.ask_next()
@@ -744,7 +838,10 @@ class _Turn:
     def on_unexpected_media(self) -> None:
         if self.message.kind is MessageKind.AUDIO:
             self.say(self.t("voice_unsupported"))
-        elif self.state.step is Step.QUESTION and self.message.kind in (MessageKind.IMAGE, MessageKind.DOCUMENT):
+        elif self.state.step is Step.QUESTION and self.message.kind in (
+            MessageKind.IMAGE,
+            MessageKind.DOCUMENT,
+        ):
             self.say(self.t("error_media_expected"))
         else:
             self.say(self.t("media_unsupported"))
@@ -756,7 +853,10 @@ class _Turn:
         service = self.service
         assert service is not None
         fields = self.applicable_fields(service, self.state.answers)
-        documents = [(d, self.state.documents.get(d.id, {})) for d in self.applicable_documents(service, self.state.answers)]
+        documents = [
+            (d, self.state.documents.get(d.id, {}))
+            for d in self.applicable_documents(service, self.state.answers)
+        ]
         self.go(Step.REVIEW, current=None, editing=False)
         self.say(*views.review(self.ctx, self.lang, service, fields, self.state.answers, documents))
 
@@ -803,7 +903,9 @@ class _Turn:
         if self.need_consent({"intent": "form", "service": service.id}):
             return
         self.effects.append(
-            SubmitApplication(service.id, dict(self.state.answers), dict(self.state.documents), self.lang)
+            SubmitApplication(
+                service.id, dict(self.state.answers), dict(self.state.documents), self.lang
+            )
         )
         self.state = self.state.clear_draft().replace(step=Step.MENU)
 

@@ -25,7 +25,9 @@ class Prompts:
         reference = texts[REFERENCE_LANGUAGE]
         self._texts = texts
         self.languages = tuple(
-            lang for lang in sorted(texts, key=lambda x: (x != "hi", x)) if _covers(texts[lang], reference)
+            lang
+            for lang in sorted(texts, key=lambda x: (x != "hi", x))
+            if _covers(texts[lang], reference)
         )
 
     @classmethod
@@ -56,7 +58,9 @@ def _covers(table: dict[str, Any], reference: dict[str, Any]) -> bool:
     for key, value in reference.items():
         if key not in table:
             return False
-        if isinstance(value, dict) and not (isinstance(table[key], dict) and _covers(table[key], value)):
+        if isinstance(value, dict) and not (
+            isinstance(table[key], dict) and _covers(table[key], value)
+        ):
             return False
     return True
 

@@ -22,8 +22,8 @@ from sevadwar.applications.actions import do_submit_application
 from sevadwar.applications.models import Application, ApplicationStatus
 from sevadwar.applications.queries import application_of, applications_of, count_applications_of
 from sevadwar.applications.sla import compensation_rupees, days_late
-from sevadwar.catalogue.catalogue import Catalogue
 from sevadwar.applications.workflow import Workflow
+from sevadwar.catalogue.catalogue import Catalogue
 from sevadwar.catalogue.fees import quote_fee
 from sevadwar.catalogue.schema import DocumentSpec
 from sevadwar.catalogue.schema import Text as CatalogueText
@@ -100,16 +100,33 @@ class ConversationService:
         if flood is not None:  # one number flooding us must not crowd out everyone's replies
             if flood:
                 language = conversation.language or "hi"
-                recipient = Recipient(message.citizen.key, message.citizen.channel, conversation.wa_id, conversation.user_id)
-                enqueue(session, recipient, [Text(self.prompts.text(language, "rate_limited"))], cause=cause, now=now)
+                recipient = Recipient(
+                    message.citizen.key,
+                    message.citizen.channel,
+                    conversation.wa_id,
+                    conversation.user_id,
+                )
+                enqueue(
+                    session,
+                    recipient,
+                    [Text(self.prompts.text(language, "rate_limited"))],
+                    cause=cause,
+                    now=now,
+                )
             return
         state = State.load(conversation.state)
         heard: list[Outbound] = []
-        if message.kind is MessageKind.AUDIO and message.media is not None and self.voice is not None:
+        if (
+            message.kind is MessageKind.AUDIO
+            and message.media is not None
+            and self.voice is not None
+        ):
             words = self.voice.transcribe(message, state.language)
             if words:  # the engine reads the voice note as if it had been typed
                 message = dataclasses.replace(message, text=words)
-                heard.append(Text(self.prompts.text(state.language or "hi", "voice_heard", text=words)))
+                heard.append(
+                    Text(self.prompts.text(state.language or "hi", "voice_heard", text=words))
+                )
         ctx = self.context(now, upload=self._receive_upload(session, state, message))
         new_state, effects = step(state, message, ctx)
         recipient = Recipient(
@@ -118,7 +135,9 @@ class ConversationService:
             wa_id=message.citizen.wa_id or conversation.wa_id,
             user_id=message.citizen.user_id or conversation.user_id,
         )
-        if self.read_receipts and message.citizen.channel == "whatsapp":  # blue ticks and "typing…" first
+        if (
+            self.read_receipts and message.citizen.channel == "whatsapp"
+        ):  # blue ticks and "typing…" first
             enqueue(session, recipient, [ReadReceipt(message.message_id)], cause=cause, now=now)
         replies: list[Outbound] = list(heard)
         language = new_state.language or "en"
@@ -164,7 +183,9 @@ class ConversationService:
             return [], False
         document_id = None
         if effect.has_media and self.uploads is not None:
-            spec = DocumentSpec(id="info_reply", label=CatalogueText(en="Additional document"), max_mb=10)
+            spec = DocumentSpec(
+                id="info_reply", label=CatalogueText(en="Additional document"), max_mb=10
+            )
             result = self.uploads.receive(session, message, application.service_id, spec)
             if not isinstance(result, Stored):
                 if isinstance(result, Refused):
@@ -183,12 +204,17 @@ class ConversationService:
         conversation = session.scalars(statement).first()
         if conversation is None:
             conversation = Conversation(
-                citizen_key=message.citizen.key, channel=message.citizen.channel, state={}, state_version=1
+                citizen_key=message.citizen.key,
+                channel=message.citizen.channel,
+                state={},
+                state_version=1,
             )
             session.add(conversation)
         return conversation
 
-    def _save(self, conversation: Conversation, state: State, message: InboundMessage, now: datetime) -> None:
+    def _save(
+        self, conversation: Conversation, state: State, message: InboundMessage, now: datetime
+    ) -> None:
         conversation.state = state.dump()
         conversation.language = state.language
         conversation.last_inbound_at = now
@@ -199,7 +225,7 @@ class ConversationService:
 
     # ------------------------------------------------------------------ effects
 
-    def _apply(  # noqa: C901 - a flat dispatch over effect types
+    def _apply(
         self, session: Session, effect: Effect, recipient: Recipient, language: str, ctx: Context
     ) -> list[Outbound]:
         t = self.prompts.text
@@ -207,7 +233,14 @@ class ConversationService:
             return [effect.message]
         if isinstance(effect, FunnelStep):
             FUNNEL.labels(effect.name).inc()
-            record(session, Kind.FUNNEL, step=effect.name, service=self.catalogue.get(effect.service_id or ""), language=language, at=ctx.now)
+            record(
+                session,
+                Kind.FUNNEL,
+                step=effect.name,
+                service=self.catalogue.get(effect.service_id or ""),
+                language=language,
+                at=ctx.now,
+            )
             return []
         if isinstance(effect, RecordConsent):
             do_record_consent(
@@ -238,16 +271,26 @@ class ConversationService:
                 now=ctx.now,
             )
             if effect.kind == TicketKind.GRIEVANCE:
-                return [Text(t(language, "grievance_created", ticket=ticket.id, days=GRIEVANCE_DAYS))]
+                return [
+                    Text(t(language, "grievance_created", ticket=ticket.id, days=GRIEVANCE_DAYS))
+                ]
             return [Text(t(language, "human_created", ticket=ticket.id))]
         if isinstance(effect, EraseData):
             store = self.uploads.store if self.uploads else None
-            kept = do_erase_citizen(session, citizen_key=recipient.citizen_key, now=ctx.now, store=store)
-            summary = t(language, "erase_kept_records", count=kept) if kept else t(language, "erase_kept_none")
+            kept = do_erase_citizen(
+                session, citizen_key=recipient.citizen_key, now=ctx.now, store=store
+            )
+            summary = (
+                t(language, "erase_kept_records", count=kept)
+                if kept
+                else t(language, "erase_kept_none")
+            )
             return [Text(t(language, "erase_done", kept=summary))]
         raise TypeError(f"unknown effect {effect!r}")
 
-    def _submit(self, session: Session, effect: SubmitApplication, recipient: Recipient, ctx: Context) -> list[Outbound]:
+    def _submit(
+        self, session: Session, effect: SubmitApplication, recipient: Recipient, ctx: Context
+    ) -> list[Outbound]:
         service = self.catalogue[effect.service_id]
         quote = quote_fee(service, effect.answers, ctx.today)
         application = do_submit_application(
@@ -262,7 +305,14 @@ class ConversationService:
             now=ctx.now,
         )
         FUNNEL.labels("submitted").inc()
-        record(session, Kind.FUNNEL, step="submitted", service=service, language=effect.language, at=ctx.now)
+        record(
+            session,
+            Kind.FUNNEL,
+            step="submitted",
+            service=service,
+            language=effect.language,
+            at=ctx.now,
+        )
         lang = effect.language
         replies: list[Outbound] = [
             Text(
@@ -289,7 +339,9 @@ class ConversationService:
             payment = None
             if payments is not None:
                 try:
-                    payment = do_request_payment(session, application, payments=payments, now=ctx.now)
+                    payment = do_request_payment(
+                        session, application, payments=payments, now=ctx.now
+                    )
                 except GatewayError:
                     log.warning("no payment link for %s yet", application.reference, exc_info=True)
             if payment is None:
@@ -297,9 +349,16 @@ class ConversationService:
                 replies.append(Text(self.prompts.text(lang, "submitted_fee", fee=fee)))
             else:
                 body = self.prompts.text(
-                    lang, "payment_link", fee=format_rupees(payment.amount_paise), reference=application.reference
+                    lang,
+                    "payment_link",
+                    fee=format_rupees(payment.amount_paise),
+                    reference=application.reference,
                 )
-                replies.append(CtaUrl(body=body, label=self.prompts.text(lang, "payment_button"), url=payment.url))
+                replies.append(
+                    CtaUrl(
+                        body=body, label=self.prompts.text(lang, "payment_button"), url=payment.url
+                    )
+                )
         return replies
 
     def _status(
@@ -334,7 +393,11 @@ class ConversationService:
         payments = payments_of(session)
         if payments is None:
             return []
-        waiting = [a for a in applications_of(session, citizen_key) if a.status == ApplicationStatus.FEE_PENDING]
+        waiting = [
+            a
+            for a in applications_of(session, citizen_key)
+            if a.status == ApplicationStatus.FEE_PENDING
+        ]
         replies: list[Outbound] = []
         for application in waiting[:3]:
             try:
@@ -358,7 +421,9 @@ class ConversationService:
         late = days_late(application.due_at, ctx.now) if application.decided_at is None else 0
         if late:
             compensation = compensation_rupees(application.due_at, ctx.now)
-            return self.prompts.text(language, "status_line_overdue", days=late, compensation=compensation, **values)
+            return self.prompts.text(
+                language, "status_line_overdue", days=late, compensation=compensation, **values
+            )
         return self.prompts.text(language, "status_line", **values)
 
     def _status_detail(self, application: Application, language: str, ctx: Context) -> str:

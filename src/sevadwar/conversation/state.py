@@ -49,7 +49,9 @@ class State:
     department: str | None = None
     page: int = 0
     candidates: tuple[str, ...] = ()
-    pending: dict[str, Any] | None = None  # what the first message asked for, kept until onboarding ends
+    pending: dict[str, Any] | None = (
+        None  # what the first message asked for, kept until onboarding ends
+    )
     updated_at: str | None = None  # ISO time of the last citizen message
     notice: str | None = None  # a one-off note for the next reply ("upgraded")
     awaiting_info: str | None = None  # an officer asked for more on this application reference
@@ -59,7 +61,13 @@ class State:
 
     def clear_draft(self) -> State:
         return self.replace(
-            service=None, answers={}, documents={}, current=None, editing=False, page=0, candidates=()
+            service=None,
+            answers={},
+            documents={},
+            current=None,
+            editing=False,
+            page=0,
+            candidates=(),
         )
 
     def dump(self) -> dict[str, Any]:
@@ -88,7 +96,9 @@ class State:
             language=language,
             consented=consented,
             updated_at=data.get("updated_at"),
-            awaiting_info=data.get("awaiting_info") if isinstance(data.get("awaiting_info"), str) else None,
+            awaiting_info=data.get("awaiting_info")
+            if isinstance(data.get("awaiting_info"), str)
+            else None,
         )
         if data.get("v") != VERSION:
             return safe.replace(notice="upgraded") if language else safe

@@ -47,7 +47,13 @@ def paged_list(
         if not has_more and page:
             has_more = True  # the last page wraps around to the first
     if has_more:
-        shown.append(Row(id=more_id, title=clip(ctx.t(lang, "more_row"), TITLE), description=ctx.t(lang, "more_row_desc")))
+        shown.append(
+            Row(
+                id=more_id,
+                title=clip(ctx.t(lang, "more_row"), TITLE),
+                description=ctx.t(lang, "more_row_desc"),
+            )
+        )
     return ListMenu(
         body=body,
         button=clip(button, BUTTON),
@@ -61,9 +67,21 @@ def next_page(rows_count: int, page: int) -> int:
 
 def main_menu(ctx: Context, lang: str) -> ListMenu:
     rows = [
-        Row("menu:apply", clip(ctx.t(lang, "menu_apply"), TITLE), clip(ctx.t(lang, "menu_apply_desc"), DESCRIPTION)),
-        Row("menu:status", clip(ctx.t(lang, "menu_status"), TITLE), clip(ctx.t(lang, "menu_status_desc"), DESCRIPTION)),
-        Row("menu:human", clip(ctx.t(lang, "menu_human"), TITLE), clip(ctx.t(lang, "menu_human_desc"), DESCRIPTION)),
+        Row(
+            "menu:apply",
+            clip(ctx.t(lang, "menu_apply"), TITLE),
+            clip(ctx.t(lang, "menu_apply_desc"), DESCRIPTION),
+        ),
+        Row(
+            "menu:status",
+            clip(ctx.t(lang, "menu_status"), TITLE),
+            clip(ctx.t(lang, "menu_status_desc"), DESCRIPTION),
+        ),
+        Row(
+            "menu:human",
+            clip(ctx.t(lang, "menu_human"), TITLE),
+            clip(ctx.t(lang, "menu_human_desc"), DESCRIPTION),
+        ),
         Row(
             "menu:grievance",
             clip(ctx.t(lang, "menu_grievance"), TITLE),
@@ -74,7 +92,11 @@ def main_menu(ctx: Context, lang: str) -> ListMenu:
             clip(ctx.t(lang, "menu_language"), TITLE),
             clip(ctx.t(lang, "menu_language_desc"), DESCRIPTION),
         ),
-        Row("menu:help", clip(ctx.t(lang, "menu_help"), TITLE), clip(ctx.t(lang, "menu_help_desc"), DESCRIPTION)),
+        Row(
+            "menu:help",
+            clip(ctx.t(lang, "menu_help"), TITLE),
+            clip(ctx.t(lang, "menu_help_desc"), DESCRIPTION),
+        ),
     ]
     return ListMenu(
         body=ctx.t(lang, "menu_body"),
@@ -85,7 +107,8 @@ def main_menu(ctx: Context, lang: str) -> ListMenu:
 
 def language_choice(ctx: Context, lang: str) -> Buttons:
     buttons = tuple(
-        Button(f"lang:{code}", clip(ctx.prompts.language_name(code), BUTTON)) for code in ctx.prompts.languages[:3]
+        Button(f"lang:{code}", clip(ctx.prompts.language_name(code), BUTTON))
+        for code in ctx.prompts.languages[:3]
     )
     return Buttons(body=ctx.t(lang, "choose_language"), buttons=buttons)
 
@@ -102,7 +125,11 @@ def consent_request(ctx: Context, lang: str) -> Buttons:
 
 def departments_list(ctx: Context, lang: str, page: int) -> ListMenu:
     rows = [
-        Row(f"dept:{d.id}", clip(d.name.get(lang), TITLE), clip(_service_names(ctx, d.service_ids, lang), DESCRIPTION))
+        Row(
+            f"dept:{d.id}",
+            clip(d.name.get(lang), TITLE),
+            clip(_service_names(ctx, d.service_ids, lang), DESCRIPTION),
+        )
         for d in ctx.departments
         if d.service_ids
     ]
@@ -146,7 +173,11 @@ def service_row(service: Service, lang: str) -> Row:
 
 
 def candidates_list(ctx: Context, lang: str, service_ids: Sequence[str]) -> ListMenu:
-    rows = [service_row(ctx.services[i], lang) for i in service_ids[: PAGE_ROWS + 1] if i in ctx.services]
+    rows = [
+        service_row(ctx.services[i], lang)
+        for i in service_ids[: PAGE_ROWS + 1]
+        if i in ctx.services
+    ]
     return ListMenu(
         body=ctx.t(lang, "clarify_service"),
         button=clip(ctx.t(lang, "clarify_button"), BUTTON),
@@ -154,7 +185,9 @@ def candidates_list(ctx: Context, lang: str, service_ids: Sequence[str]) -> List
     )
 
 
-def fee_text(ctx: Context, lang: str, service: Service, answers: dict[str, Any] | None = None) -> str:
+def fee_text(
+    ctx: Context, lang: str, service: Service, answers: dict[str, Any] | None = None
+) -> str:
     if answers is None:
         kind = service.fee.kind.value
         if kind == "zero":
@@ -186,14 +219,26 @@ def documents_text(ctx: Context, lang: str, service: Service) -> str:
     lines = [ctx.t(lang, "card_documents")]
     for doc in service.documents:
         label = doc.label.get(lang)
-        marker = ctx.t(lang, "card_optional") if not doc.required else ctx.t(lang, "card_conditional") if doc.when else ""
+        marker = (
+            ctx.t(lang, "card_optional")
+            if not doc.required
+            else ctx.t(lang, "card_conditional")
+            if doc.when
+            else ""
+        )
         note = f" {marker}" if marker and marker not in label else ""
         lines.append(f"• {label}{note}")
     return "\n".join(lines)
 
 
 def service_card(ctx: Context, lang: str, service: Service) -> list[Outbound]:
-    parts = [f"*{service.name.get(lang)}*", service.description.get(lang), "", documents_text(ctx, lang, service), ""]
+    parts = [
+        f"*{service.name.get(lang)}*",
+        service.description.get(lang),
+        "",
+        documents_text(ctx, lang, service),
+        "",
+    ]
     parts.append(ctx.t(lang, "card_fee", fee=fee_text(ctx, lang, service)))
     parts.append(ctx.t(lang, "card_time", time=time_text(ctx, lang, service)))
     parts.append(ctx.t(lang, "card_office", office=service.office.get(lang)))
@@ -216,7 +261,9 @@ def apply_buttons(ctx: Context, lang: str, service: Service, body: str) -> Butto
 
 
 def question(ctx: Context, lang: str, spec: FormField, number: int, total: int) -> Outbound:
-    lines = [f"{ctx.t(lang, 'question_progress', number=number, total=total)} {spec.label.get(lang)}"]
+    lines = [
+        f"{ctx.t(lang, 'question_progress', number=number, total=total)} {spec.label.get(lang)}"
+    ]
     if spec.help:
         lines.append(f"_{spec.help.get(lang)}_")
     if not spec.required:
@@ -224,7 +271,10 @@ def question(ctx: Context, lang: str, spec: FormField, number: int, total: int) 
     body = "\n".join(lines)
     skip = () if spec.required else (Button("skip", clip(ctx.t(lang, "skip"), BUTTON)),)
     if spec.type is FieldType.YES_NO:
-        yes_no = (Button("yes", clip(ctx.t(lang, "yes_label"), BUTTON)), Button("no", clip(ctx.t(lang, "no_label"), BUTTON)))
+        yes_no = (
+            Button("yes", clip(ctx.t(lang, "yes_label"), BUTTON)),
+            Button("no", clip(ctx.t(lang, "no_label"), BUTTON)),
+        )
         return Buttons(body=body, buttons=yes_no + skip)
     if spec.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
         return _options_message(ctx, lang, spec, body, skip)
@@ -233,11 +283,18 @@ def question(ctx: Context, lang: str, spec: FormField, number: int, total: int) 
     return Text(body)
 
 
-def _options_message(ctx: Context, lang: str, spec: FormField, body: str, skip: tuple[Button, ...]) -> Outbound:
+def _options_message(
+    ctx: Context, lang: str, spec: FormField, body: str, skip: tuple[Button, ...]
+) -> Outbound:
     options = spec.options
-    fits_buttons = len(options) + len(skip) <= 3 and all(len(o.label.get(lang)) <= BUTTON for o in options)
+    fits_buttons = len(options) + len(skip) <= 3 and all(
+        len(o.label.get(lang)) <= BUTTON for o in options
+    )
     if spec.type is FieldType.CHOICE and fits_buttons:
-        return Buttons(body=body, buttons=tuple(Button(f"opt:{o.id}", o.label.get(lang)) for o in options) + skip)
+        return Buttons(
+            body=body,
+            buttons=tuple(Button(f"opt:{o.id}", o.label.get(lang)) for o in options) + skip,
+        )
     numbered = "\n".join(f"{i}. {o.label.get(lang)}" for i, o in enumerate(options, 1))
     if spec.type is FieldType.MULTI_CHOICE or len(options) + len(skip) > 10:
         return Text(f"{body}\n\n{numbered}")
@@ -264,12 +321,18 @@ def document_request(ctx: Context, lang: str, doc: DocumentSpec) -> Outbound:
     lines.append(ctx.t(lang, "document_types", types=types, size=_rupees(doc.max_mb)))
     if not doc.required:
         lines.append(ctx.t(lang, "optional_hint"))
-        return Buttons(body="\n".join(lines), buttons=(Button("skip", clip(ctx.t(lang, "skip"), BUTTON)),))
+        return Buttons(
+            body="\n".join(lines), buttons=(Button("skip", clip(ctx.t(lang, "skip"), BUTTON)),)
+        )
     return Text("\n".join(lines))
 
 
 def answer_words(ctx: Context, lang: str) -> dict[str, str]:
-    return {"skipped": ctx.t(lang, "skipped"), "yes": ctx.t(lang, "yes_label"), "no": ctx.t(lang, "no_label")}
+    return {
+        "skipped": ctx.t(lang, "skipped"),
+        "yes": ctx.t(lang, "yes_label"),
+        "no": ctx.t(lang, "no_label"),
+    }
 
 
 def review(

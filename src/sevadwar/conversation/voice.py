@@ -43,7 +43,9 @@ class VoiceNotes:
             async with httpx.AsyncClient(transport=self.transport, timeout=30) as client:
                 transcriber = transcriber_from_settings(self.settings, client)
                 assert transcriber is not None
-                transcript = await transcriber.transcribe(audio, mime_type=mime_type, language=language)
+                transcript = await transcriber.transcribe(
+                    audio, mime_type=mime_type, language=language
+                )
                 return transcript.text
 
         try:

@@ -21,11 +21,10 @@ from sevadwar.channels.base import Channel, InboundMessage
 from sevadwar.documents.inspect import inspect_upload
 from sevadwar.documents.media import MediaError, MediaTooLarge, download_media
 from sevadwar.documents.models import Document, DocumentStatus
-from sevadwar.documents.results import Refused, RefusalReason
+from sevadwar.documents.results import RefusalReason, Refused
 from sevadwar.documents.store import BlobStore
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +53,32 @@ class UploadService:
     graph_token: str | None = None
     transport: httpx.AsyncBaseTransport | None = None
 
-    def receive(self, session: Session, message: InboundMessage, service_id: str, spec: DocumentSpec) -> UploadResult:
+    def receive(
+        self, session: Session, message: InboundMessage, service_id: str, spec: DocumentSpec
+    ) -> UploadResult:
         media = message.media
         assert media is not None
         max_bytes = int(spec.max_mb * 1024 * 1024)
         try:
             data = self.fetch(message, max_bytes)
         except MediaTooLarge:
-            return Refused(RefusalReason.TOO_LARGE, accept=frozenset(spec.accept), max_bytes=max_bytes)
+            return Refused(
+                RefusalReason.TOO_LARGE, accept=frozenset(spec.accept), max_bytes=max_bytes
+            )
         except (MediaError, OSError, httpx.HTTPError) as exc:
             log.warning("could not fetch media %s: %s", media.media_id, exc)
             return Unavailable(str(exc))
-        result = inspect_upload(data, declared_mime=media.mime_type or None, accept=spec.accept, max_bytes=max_bytes)
+        result = inspect_upload(
+            data, declared_mime=media.mime_type or None, accept=spec.accept, max_bytes=max_bytes
+        )
         if isinstance(result, Refused):
-            log.info("refused upload for %s/%s: %s (%s)", service_id, spec.id, result.reason, result.detail)
+            log.info(
+                "refused upload for %s/%s: %s (%s)",
+                service_id,
+                spec.id,
+                result.reason,
+                result.detail,
+            )
             return result
         key = self.store.put(result.data)
         citizen = message.citizen.key
@@ -114,9 +125,15 @@ class UploadService:
         return asyncio.run(self._download(media.media_id, media.sha256, max_bytes))
 
     async def _download(self, media_id: str, sha256: str | None, max_bytes: int) -> bytes:
-        assert self.graph_base_url and self.graph_token
+        assert self.graph_base_url
+        assert self.graph_token
         timeout = httpx.Timeout(20.0, connect=5.0)
         async with httpx.AsyncClient(transport=self.transport, timeout=timeout) as client:
             return await download_media(
-                client, self.graph_base_url, self.graph_token, media_id, max_bytes, expected_sha256=sha256
+                client,
+                self.graph_base_url,
+                self.graph_token,
+                media_id,
+                max_bytes,
+                expected_sha256=sha256,
             )

@@ -270,7 +270,13 @@ def mark_retry(
     else:
         message.state = OutboxState.PENDING
         message.not_before = now + timedelta(seconds=delay)
-    record(session, Kind.MESSAGE_RETRY, error_code=error_code, dead=message.state == OutboxState.DEAD, at=now)
+    record(
+        session,
+        Kind.MESSAGE_RETRY,
+        error_code=error_code,
+        dead=message.state == OutboxState.DEAD,
+        at=now,
+    )
     return message.state
 
 
@@ -278,7 +284,12 @@ def mark_failed(session: Session, message_id: int, *, error_code: int | None, de
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(state=OutboxState.FAILED, error_code=error_code, error_detail=detail[:2000], lease_until=None)
+        .values(
+            state=OutboxState.FAILED,
+            error_code=error_code,
+            error_detail=detail[:2000],
+            lease_until=None,
+        )
     )
     record(session, Kind.MESSAGE_FAILED, error_code=error_code)
 
@@ -318,15 +329,23 @@ def merge_delivery_status(
             values["error_code"] = errors[0].get("code")
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.provider_message_id == provider_message_id, _RANK < status.rank)
+        .where(OutboxMessage.provider_message_id == provider_message_id, status.rank > _RANK)
         .values(**values)
     )
     if result.rowcount:  # type: ignore[attr-defined]
-        record(session, Kind.MESSAGE_STATUS, status=status.value, error_code=values.get("error_code"), at=at)
+        record(
+            session,
+            Kind.MESSAGE_STATUS,
+            status=status.value,
+            error_code=values.get("error_code"),
+            at=at,
+        )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def messages_for(session: Session, citizen_key: str, *, after_id: int = 0, limit: int = 50) -> list[OutboxMessage]:
+def messages_for(
+    session: Session, citizen_key: str, *, after_id: int = 0, limit: int = 50
+) -> list[OutboxMessage]:
     """A citizen's replies after ``after_id``, oldest first (the simulator reads these)."""
     statement = (
         select(OutboxMessage)
@@ -341,7 +360,9 @@ def outbox_depth(session: Session, now: datetime | None = None) -> tuple[int, fl
     """Unsent messages and the age in seconds of the oldest one."""
     now = now or utcnow()
     count, oldest = session.execute(
-        select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.state.in_(_UNSENT))
+        select(func.count(), func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.state.in_(_UNSENT)
+        )
     ).one()
     if oldest is None:
         return int(count), 0.0

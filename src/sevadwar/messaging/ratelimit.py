@@ -66,7 +66,9 @@ class SharedRateLimiter:
         bucket.tokens, bucket.updated = tokens - granted, now
         return granted, 0.0 if granted else (1 - tokens) / self.rate
 
-    def acquire(self, *, sleep: Callable[[float], None] = time.sleep, timeout: float = 30.0) -> bool:
+    def acquire(
+        self, *, sleep: Callable[[float], None] = time.sleep, timeout: float = 30.0
+    ) -> bool:
         """Block until a token is taken (True) or ``timeout`` passes (False)."""
         deadline = self._clock() + timeout
         while True:

@@ -66,7 +66,10 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (Index("ix_login_attempts_username", "username", "at"), Index("ix_login_attempts_address", "address", "at"))
+    __table_args__ = (
+        Index("ix_login_attempts_username", "username", "at"),
+        Index("ix_login_attempts_address", "address", "at"),
+    )
 
 
 class ApiKey(Base):
@@ -74,7 +77,9 @@ class ApiKey(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     department: Mapped[str] = mapped_column(String(32))
-    prefix: Mapped[str] = mapped_column(String(16), unique=True)  # shown in lists; the key starts with it
+    prefix: Mapped[str] = mapped_column(
+        String(16), unique=True
+    )  # shown in lists; the key starts with it
     key_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the whole key
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

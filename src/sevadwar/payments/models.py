@@ -57,4 +57,6 @@ class PaymentEventRecord(Base):
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (UniqueConstraint("provider", "event_id", name="uq_payment_events_provider_event"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "event_id", name="uq_payment_events_provider_event"),
+    )

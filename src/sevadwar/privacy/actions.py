@@ -20,10 +20,20 @@ from sevadwar.tickets.models import Ticket
 
 
 def do_record_consent(
-    session: Session, *, citizen_key: str, notice_version: str, language: str, channel: str, now: datetime | None = None
+    session: Session,
+    *,
+    citizen_key: str,
+    notice_version: str,
+    language: str,
+    channel: str,
+    now: datetime | None = None,
 ) -> Consent:
     consent = Consent(
-        citizen_key=citizen_key, notice_version=notice_version, language=language, channel=channel, granted_at=now or utcnow()
+        citizen_key=citizen_key,
+        notice_version=notice_version,
+        language=language,
+        channel=channel,
+        granted_at=now or utcnow(),
     )
     session.add(consent)
     session.flush()
@@ -43,11 +53,20 @@ def do_withdraw_consent(session: Session, *, citizen_key: str, now: datetime | N
         .where(Consent.citizen_key == citizen_key, Consent.withdrawn_at.is_(None))
         .values(withdrawn_at=now or utcnow())
     )
-    do_append_audit(session, actor=f"citizen:{citizen_key}", action="consent.withdrawn", subject=f"citizen:{citizen_key}")
+    do_append_audit(
+        session,
+        actor=f"citizen:{citizen_key}",
+        action="consent.withdrawn",
+        subject=f"citizen:{citizen_key}",
+    )
 
 
 def do_erase_citizen(
-    session: Session, *, citizen_key: str, now: datetime | None = None, store: BlobStore | None = None
+    session: Session,
+    *,
+    citizen_key: str,
+    now: datetime | None = None,
+    store: BlobStore | None = None,
 ) -> int:
     """Erase what the citizen gave us, keep what the law requires. Returns applications kept.
 
@@ -56,13 +75,17 @@ def do_erase_citizen(
     The audit trail is kept (it holds no personal data beyond the citizen key).
     """
     now = now or utcnow()
-    applications = list(session.scalars(select(Application).where(Application.citizen_key == citizen_key)))
+    applications = list(
+        session.scalars(select(Application).where(Application.citizen_key == citizen_key))
+    )
     for application in applications:
         if application.status in OPEN_STATUSES:
             application.status = ApplicationStatus.CANCELLED
         application.answers = {"erased_at": now.isoformat()}
         application.updated_at = now
-    session.execute(update(Ticket).where(Ticket.citizen_key == citizen_key).values(text="", status="closed"))
+    session.execute(
+        update(Ticket).where(Ticket.citizen_key == citizen_key).values(text="", status="closed")
+    )
     for document in session.scalars(select(Document).where(Document.citizen_key == citizen_key)):
         if document.blob_key and store is not None:
             store.delete(document.blob_key)

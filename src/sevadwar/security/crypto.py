@@ -17,7 +17,9 @@ PREFIX = "v1:"
 
 
 def derive_key(secret: bytes, purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"sevadwar/" + purpose).derive(secret)
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"sevadwar/" + purpose
+    ).derive(secret)
 
 
 class FieldCipher:

@@ -21,7 +21,7 @@ _cipher: FieldCipher | None = None
 
 
 def use_field_cipher(cipher: FieldCipher) -> None:
-    global _cipher  # noqa: PLW0603 - see the module docstring
+    global _cipher
     _cipher = cipher
 
 

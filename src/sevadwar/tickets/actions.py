@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sevadwar.applications.models import Application
-
 from sevadwar.audit.actions import do_append_audit
 from sevadwar.storage.base import utcnow
 from sevadwar.tickets.models import Ticket, TicketKind

@@ -25,10 +25,16 @@ from sevadwar.storage.db import SessionFactory, is_unavailable, transaction
 
 log = logging.getLogger(__name__)
 
-INBOUND = Counter("sevadwar_inbound_messages_total", "Inbound messages processed", ["channel", "type"])
+INBOUND = Counter(
+    "sevadwar_inbound_messages_total", "Inbound messages processed", ["channel", "type"]
+)
 STATUSES = Counter("sevadwar_delivery_statuses_total", "Delivery statuses received", ["status"])
-WA_ERRORS = Counter("sevadwar_whatsapp_errors_total", "WhatsApp error codes seen", ["code", "where"])
-INBOX_FAILURES = Counter("sevadwar_inbox_failures_total", "Inbox events that failed processing", ["outcome"])
+WA_ERRORS = Counter(
+    "sevadwar_whatsapp_errors_total", "WhatsApp error codes seen", ["code", "where"]
+)
+INBOX_FAILURES = Counter(
+    "sevadwar_inbox_failures_total", "Inbox events that failed processing", ["outcome"]
+)
 
 
 def parse_inbox_event(event: InboxEvent) -> InboundMessage | StatusUpdate | list[ProviderError]:
@@ -83,10 +89,15 @@ class InboxWorker:
             return
         if isinstance(parsed, StatusUpdate):
             STATUSES.labels(parsed.status.value).inc()
-            errors = [{"code": e.code, "title": e.title, "message": e.message, "details": e.details} for e in parsed.errors]
+            errors = [
+                {"code": e.code, "title": e.title, "message": e.message, "details": e.details}
+                for e in parsed.errors
+            ]
             for error in parsed.errors:
                 WA_ERRORS.labels(str(error.code), "status").inc()
-            merge_delivery_status(session, parsed.message_id, parsed.status, errors=errors, at=parsed.timestamp)
+            merge_delivery_status(
+                session, parsed.message_id, parsed.status, errors=errors, at=parsed.timestamp
+            )
             mark_done(session, event)
             event.payload = {"processed": True, "type": "status", "status": parsed.status.value}
             return

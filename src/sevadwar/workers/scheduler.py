@@ -22,9 +22,9 @@ from sevadwar.channels.base import Text
 from sevadwar.conversation.models import Conversation
 from sevadwar.conversation.prompts import Prompts
 from sevadwar.conversation.state import DRAFT_STEPS, State
-from sevadwar.dashboard.models import DashboardEvent
 from sevadwar.dashboard.actions import record
 from sevadwar.dashboard.metrics import Kind
+from sevadwar.dashboard.models import DashboardEvent
 from sevadwar.messaging.models import InboxEvent, InboxState, OutboxMessage, OutboxState
 from sevadwar.messaging.outbox import Recipient, enqueue
 from sevadwar.officers.models import Officer
@@ -54,7 +54,11 @@ class Scheduler:
     clock: Callable[[], datetime]
 
     def run_due_jobs(self) -> dict[str, int]:
-        return {"escalated": self.escalate_breaches(), "reminded": self.remind_drafts(), "purged": self.enforce_retention()}
+        return {
+            "escalated": self.escalate_breaches(),
+            "reminded": self.remind_drafts(),
+            "purged": self.enforce_retention(),
+        }
 
     def escalate_breaches(self) -> int:
         """Stages past their time limit go to the department's supervisor, once per stage."""
@@ -86,7 +90,13 @@ class Scheduler:
                     actor="system:scheduler",
                     action="application.escalated",
                     subject=f"application:{application.reference}",
-                    data={"stage": application.stage, "to": supervisor, "due": application.stage_due_at.isoformat() if application.stage_due_at else None},
+                    data={
+                        "stage": application.stage,
+                        "to": supervisor,
+                        "due": application.stage_due_at.isoformat()
+                        if application.stage_due_at
+                        else None,
+                    },
                     at=now,
                 )
             return len(late)
@@ -98,19 +108,38 @@ class Scheduler:
             if not _lock(session, "remind"):
                 return 0
             idle = session.scalars(
-                select(Conversation).where(Conversation.updated_at < now - REMIND_AFTER, Conversation.updated_at > now - DRAFT_TTL).limit(500)
+                select(Conversation)
+                .where(
+                    Conversation.updated_at < now - REMIND_AFTER,
+                    Conversation.updated_at > now - DRAFT_TTL,
+                )
+                .limit(500)
             ).all()
             sent = 0
             for conversation in idle:
                 state = State.load(conversation.state)
-                if state.step not in DRAFT_STEPS or not state.service or conversation.state.get("reminded_at"):
+                if (
+                    state.step not in DRAFT_STEPS
+                    or not state.service
+                    or conversation.state.get("reminded_at")
+                ):
                     continue
                 service = self.catalogue.get(state.service)
                 if service is None:
                     continue
                 language = state.language or "hi"
-                body = self.prompts.text(language, "draft_reminder", service=service.name.get(language), days=DRAFT_TTL.days)
-                recipient = Recipient(conversation.citizen_key, conversation.channel, conversation.wa_id, conversation.user_id)
+                body = self.prompts.text(
+                    language,
+                    "draft_reminder",
+                    service=service.name.get(language),
+                    days=DRAFT_TTL.days,
+                )
+                recipient = Recipient(
+                    conversation.citizen_key,
+                    conversation.channel,
+                    conversation.wa_id,
+                    conversation.user_id,
+                )
                 enqueue(session, recipient, [Text(body)], cause="scheduler:draft_reminder", now=now)
                 conversation.state = {**conversation.state, "reminded_at": now.isoformat()}
                 sent += 1
@@ -123,7 +152,9 @@ class Scheduler:
             if not _lock(session, "retention"):
                 return 0
             purged = 0
-            for conversation in session.scalars(select(Conversation).where(Conversation.updated_at < now - DRAFT_TTL)):
+            for conversation in session.scalars(
+                select(Conversation).where(Conversation.updated_at < now - DRAFT_TTL)
+            ):
                 state = State.load(conversation.state)
                 if state.service or state.answers or state.documents:
                     conversation.state = state.clear_draft().dump()
@@ -138,13 +169,17 @@ class Scheduler:
             result = session.execute(
                 update(OutboxMessage)
                 .where(
-                    OutboxMessage.state.in_((OutboxState.SENT, OutboxState.FAILED, OutboxState.DEAD)),
+                    OutboxMessage.state.in_(
+                        (OutboxState.SENT, OutboxState.FAILED, OutboxState.DEAD)
+                    ),
                     OutboxMessage.created_at < now - OUTBOX_RETENTION,
                     OutboxMessage.payload["kind"].as_string() != "retained",
                 )
                 .values(payload={"kind": "retained"})
             )
             purged += result.rowcount or 0  # type: ignore[attr-defined]
-            result = session.execute(delete(DashboardEvent).where(DashboardEvent.at < now - DASHBOARD_EVENT_RETENTION))
+            result = session.execute(
+                delete(DashboardEvent).where(DashboardEvent.at < now - DASHBOARD_EVENT_RETENTION)
+            )
             purged += result.rowcount or 0  # type: ignore[attr-defined]
             return purged

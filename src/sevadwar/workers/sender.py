@@ -49,8 +49,12 @@ from sevadwar.storage.db import SessionFactory, transaction
 
 log = logging.getLogger(__name__)
 
-OUTBOUND = Counter("sevadwar_outbound_messages_total", "Outbound send attempts by outcome", ["channel", "outcome"])
-SEND_ERRORS = Counter("sevadwar_send_errors_total", "Provider errors when sending", ["channel", "code"])
+OUTBOUND = Counter(
+    "sevadwar_outbound_messages_total", "Outbound send attempts by outcome", ["channel", "outcome"]
+)
+SEND_ERRORS = Counter(
+    "sevadwar_send_errors_total", "Provider errors when sending", ["channel", "code"]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,13 +200,19 @@ class OutboxSender:
                 delay = max(backoff_delay(attempts, base=2.0, cap=60.0), 1.0)
                 if limiter is not None:
                     limiter.penalise(delay)
-                state = mark_retry(session, message_id, delay=delay, error_code=error.code, detail=error.detail)
-            elif error.failure is Failure.OUTSIDE_WINDOW and not isinstance(message, TemplateMessage):
+                state = mark_retry(
+                    session, message_id, delay=delay, error_code=error.code, detail=error.detail
+                )
+            elif error.failure is Failure.OUTSIDE_WINDOW and not isinstance(
+                message, TemplateMessage
+            ):
                 replace_payload(session, message_id, outbound_to_dict(self._template_for(message)))
                 state = "fallback"
             elif error.failure is Failure.RETRYABLE:
                 delay = backoff_delay(attempts)
-                state = mark_retry(session, message_id, delay=delay, error_code=error.code, detail=error.detail)
+                state = mark_retry(
+                    session, message_id, delay=delay, error_code=error.code, detail=error.detail
+                )
             else:
                 mark_failed(session, message_id, error_code=error.code, detail=error.detail)
                 state = "failed"

@@ -29,7 +29,9 @@ class SimulatorMessage(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     session: str = Field(pattern=SESSION.pattern)
-    id: str = Field(pattern=r"^[A-Za-z0-9_\-]{8,64}$")  # client-made id: a retried post is one message
+    id: str = Field(
+        pattern=r"^[A-Za-z0-9_\-]{8,64}$"
+    )  # client-made id: a retried post is one message
     text: str | None = Field(default=None, max_length=4096)
     reply_id: str | None = Field(default=None, max_length=256)
     media: SimulatorMedia | None = None
@@ -44,12 +46,28 @@ def to_payload(message: SimulatorMessage, received_at: datetime) -> dict[str, An
 
 
 def parse_event(payload: dict[str, Any]) -> InboundMessage:
-    message = SimulatorMessage.model_validate({k: v for k, v in payload.items() if k != "timestamp"})
-    moment = datetime.fromisoformat(payload["timestamp"]) if payload.get("timestamp") else datetime.now(UTC)
+    message = SimulatorMessage.model_validate(
+        {k: v for k, v in payload.items() if k != "timestamp"}
+    )
+    moment = (
+        datetime.fromisoformat(payload["timestamp"])
+        if payload.get("timestamp")
+        else datetime.now(UTC)
+    )
     citizen = Citizen(key=citizen_key(message.session), channel=Channel.SIMULATOR)
     if message.media is not None:
-        kind = MessageKind.IMAGE if message.media.mime_type.startswith("image/") else MessageKind.DOCUMENT
-        media = Media(media_id=message.media.media_id, mime_type=message.media.mime_type, filename=message.media.filename)
+        kind = (
+            MessageKind.IMAGE
+            if message.media.mime_type.startswith("image/")
+            else MessageKind.DOCUMENT
+        )
+        media = Media(
+            media_id=message.media.media_id,
+            mime_type=message.media.mime_type,
+            filename=message.media.filename,
+        )
         return InboundMessage(message.id, citizen, moment, kind, text=message.text, media=media)
     kind = MessageKind.BUTTON_REPLY if message.reply_id else MessageKind.TEXT
-    return InboundMessage(message.id, citizen, moment, kind, text=message.text or "", reply_id=message.reply_id)
+    return InboundMessage(
+        message.id, citizen, moment, kind, text=message.text or "", reply_id=message.reply_id
+    )

@@ -95,4 +95,8 @@ async def upload_media(request: Request, file: UploadFile) -> dict[str, Any]:
         (folder / media_id).write_bytes(data)
 
     await run_in_threadpool(save)
-    return {"media_id": media_id, "mime_type": file.content_type or "application/octet-stream", "filename": file.filename}
+    return {
+        "media_id": media_id,
+        "mime_type": file.content_type or "application/octet-stream",
+        "filename": file.filename,
+    }

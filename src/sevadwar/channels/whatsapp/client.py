@@ -35,7 +35,9 @@ class WhatsAppSender:
     channel = "whatsapp"
 
     def __init__(self, http: httpx.Client, *, phone_number_id: str, token: str) -> None:
-        self._http = http  # base_url = the Graph API version root, e.g. https://graph.facebook.com/v24.0
+        self._http = (
+            http  # base_url = the Graph API version root, e.g. https://graph.facebook.com/v24.0
+        )
         self._path = f"{phone_number_id}/messages"
         self._headers = {"Authorization": f"Bearer {token}"}
 

@@ -92,7 +92,10 @@ class WebhookEndpoint:
         try:
             raw_events = split_events(json.loads(body, parse_constant=_not_json))
             has_nul = b"\\u0000" in body
-            events = [safe_event(NewEvent(e.key, e.kind, e.citizen_key, e.data), has_nul=has_nul) for e in raw_events]
+            events = [
+                safe_event(NewEvent(e.key, e.kind, e.citizen_key, e.data), has_nul=has_nul)
+                for e in raw_events
+            ]
             quarantine = None
         except (ValueError, MalformedPayload, RecursionError) as exc:
             events, quarantine = [], f"{type(exc).__name__}: {exc}"

@@ -19,7 +19,9 @@ depends_on = None
 def upgrade() -> None:
     # Existing plain values stay readable (no "v1:" prefix) and are encrypted when next written.
     with op.batch_alter_table("conversations") as batch:
-        batch.alter_column("wa_id", type_=sa.Text(), existing_type=sa.String(32), existing_nullable=True)
+        batch.alter_column(
+            "wa_id", type_=sa.Text(), existing_type=sa.String(32), existing_nullable=True
+        )
     with op.batch_alter_table("outbox_messages") as batch:
         batch.alter_column(
             "recipient",
@@ -31,6 +33,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox_messages") as batch:
-        batch.alter_column("recipient", type_=sa.JSON(), existing_nullable=False, postgresql_using="recipient::json")
+        batch.alter_column(
+            "recipient",
+            type_=sa.JSON(),
+            existing_nullable=False,
+            postgresql_using="recipient::json",
+        )
     with op.batch_alter_table("conversations") as batch:
-        batch.alter_column("wa_id", type_=sa.String(32), existing_type=sa.Text(), existing_nullable=True)
+        batch.alter_column(
+            "wa_id", type_=sa.String(32), existing_type=sa.Text(), existing_nullable=True
+        )
