@@ -99,10 +99,10 @@ def summarise(
         if "wait (threading.py)" in leaf or "Queue.get" in leaf:
             continue
         total += n
-        if not any(any(k in f for k in keep) for f in frames):
+        if not any(_kept(f, keep) for f in frames):
             outside += n
         for frame in set(frames):
-            if any(k in frame for k in keep) and not any(w in frame for w in _WRAPPERS):
+            if _kept(frame, keep):
                 inclusive[frame] += n
         own[leaf] += n
     if not total:
@@ -112,3 +112,7 @@ def summarise(
         "self": [(f, 100 * c / total) for f, c in own.most_common(top)],
         "outside": [("samples with no frame of the kept modules", 100 * outside / total)],
     }
+
+
+def _kept(frame: str, keep: tuple[str, ...]) -> bool:
+    return any(k in frame for k in keep) and not any(w in frame for w in _WRAPPERS)

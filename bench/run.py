@@ -15,6 +15,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -92,8 +93,15 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
             ingest.Target("postgresql", 1), seconds=6.0, connections=32, out=out
         )
         data["profile_ingest"] = summarise(got) if got else None
-        e2e_profiles = sorted(profile_dir.glob("e2e-postgresql-*.txt"))
+        # the busiest level: there the profile is of CPU spent, not of waiting for work
+        e2e_profiles = sorted(
+            profile_dir.glob("e2e-postgresql-*.txt"), key=lambda f: int(f.stem.rsplit("-", 1)[1])
+        )
         data["profile_e2e"] = summarise(e2e_profiles[-1]) if e2e_profiles else None
+        data["profile_e2e_citizens"] = (
+            int(e2e_profiles[-1].stem.rsplit("-", 1)[1]) if e2e_profiles else None
+        )
+    shutil.rmtree(profile_dir, ignore_errors=True)
     data["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     data["load_average_after"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return data
@@ -350,9 +358,10 @@ def profile_section(data: dict[str, Any]) -> list[str]:
         "Python CPU time), inclusive share of the busiest Sevadwar frames.",
         "",
     ]
+    citizens = data.get("profile_e2e_citizens")
     for key, title in (
         ("profile_ingest", "Webhook ingest, PostgreSQL, 1 process, wrk -c32"),
-        ("profile_e2e", "End to end, PostgreSQL, 1 process"),
+        ("profile_e2e", f"End to end, PostgreSQL, 1 process, {citizens or '?'} citizens"),
     ):
         summary = data.get(key)
         lines.append(f"**{title}**")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -31,3 +33,24 @@ def drain(runtime: Runtime, *, limit: int = 1000) -> int:
     while count < limit and worker.process_next():
         count += 1
     return count
+
+
+def in_fresh_thread(body: Callable[[], None]) -> None:
+    """Run ``body`` in a new thread and re-raise what it raised.
+
+    Playwright's sync API refuses to start where an asyncio loop runs, and pytest-playwright
+    leaves one in the worker once its fixtures were used; a fresh thread has none.
+    """
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            body()
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="playwright-sync")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]

@@ -258,7 +258,7 @@ def test_a_whole_income_certificate_application_in_hindi(
 
     # The review shows the answers back, normalised, and the Aadhaar number only masked.
     summary = sim.wait_for(0, lambda m: "अपना आवेदन जाँच लें" in m.inner_text(), "reviewing")
-    for shown in ("रमेश कुमार", "15/08/1990", "₹180,000", "उत्तरी दिल्ली", "XXXX-XXXX-0124"):
+    for shown in ("रमेश कुमार", "15/08/1990", "₹1,80,000", "उत्तरी दिल्ली", "XXXX-XXXX-0124"):
         expect(summary).to_contain_text(shown)
     for label in uploaded:
         expect(summary).to_contain_text(label)

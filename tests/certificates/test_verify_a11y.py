@@ -10,6 +10,7 @@ import pytest
 from sevadwar.certificates.page import render_verify_page
 from sevadwar.certificates.templates import Bilingual
 from sevadwar.certificates.verification import Verification, VerificationStatus, Verified
+from support import in_fresh_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -46,6 +47,10 @@ PAGES = {
 
 
 def test_verify_pages_have_no_axe_violations_and_work_by_keyboard() -> None:
+    in_fresh_thread(lambda: _test_verify_pages_have_no_axe_violations_and_work_by_keyboard())
+
+
+def _test_verify_pages_have_no_axe_violations_and_work_by_keyboard() -> None:
     from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
     from playwright.sync_api import sync_playwright
 

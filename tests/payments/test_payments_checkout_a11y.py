@@ -10,6 +10,7 @@ import pytest
 from sevadwar.payments.base import LinkState
 from sevadwar.payments.providers.sandbox_ledger import SandboxLink
 from sevadwar.payments.providers.sandbox_page import render_checkout, render_message
+from support import in_fresh_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -43,6 +44,10 @@ PAGES = {
 
 
 def test_pages_have_no_axe_violations_and_work_by_keyboard() -> None:
+    in_fresh_thread(lambda: _test_pages_have_no_axe_violations_and_work_by_keyboard())
+
+
+def _test_pages_have_no_axe_violations_and_work_by_keyboard() -> None:
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
