@@ -65,38 +65,17 @@ def next_page(rows_count: int, page: int) -> int:
     return 0 if (page + 1) * PAGE_ROWS >= rows_count else page + 1
 
 
+MENU_ITEMS = ("apply", "status", "human", "grievance", "language", "help")
+
+
 def main_menu(ctx: Context, lang: str) -> ListMenu:
     rows = [
         Row(
-            "menu:apply",
-            clip(ctx.t(lang, "menu_apply"), TITLE),
-            clip(ctx.t(lang, "menu_apply_desc"), DESCRIPTION),
-        ),
-        Row(
-            "menu:status",
-            clip(ctx.t(lang, "menu_status"), TITLE),
-            clip(ctx.t(lang, "menu_status_desc"), DESCRIPTION),
-        ),
-        Row(
-            "menu:human",
-            clip(ctx.t(lang, "menu_human"), TITLE),
-            clip(ctx.t(lang, "menu_human_desc"), DESCRIPTION),
-        ),
-        Row(
-            "menu:grievance",
-            clip(ctx.t(lang, "menu_grievance"), TITLE),
-            clip(ctx.t(lang, "menu_grievance_desc"), DESCRIPTION),
-        ),
-        Row(
-            "menu:language",
-            clip(ctx.t(lang, "menu_language"), TITLE),
-            clip(ctx.t(lang, "menu_language_desc"), DESCRIPTION),
-        ),
-        Row(
-            "menu:help",
-            clip(ctx.t(lang, "menu_help"), TITLE),
-            clip(ctx.t(lang, "menu_help_desc"), DESCRIPTION),
-        ),
+            f"menu:{item}",
+            clip(ctx.t(lang, f"menu_{item}"), TITLE),
+            clip(ctx.t(lang, f"menu_{item}_desc"), DESCRIPTION),
+        )
+        for item in MENU_ITEMS
     ]
     return ListMenu(
         body=ctx.t(lang, "menu_body"),
