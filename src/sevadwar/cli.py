@@ -15,6 +15,7 @@ FEATURE_COMMANDS = (
     "sevadwar.server_commands",
     "sevadwar.catalogue.commands",
     "sevadwar.nlu.commands",
+    "sevadwar.messaging.commands",
     "sevadwar.officers.commands",
     "sevadwar.audit.commands",
     "sevadwar.certificates.commands",

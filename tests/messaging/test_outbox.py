@@ -10,10 +10,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from sevadwar.app import create_app
+from sevadwar.audit.models import AuditEntry
 from sevadwar.channels.base import Button, Buttons, Text
 from sevadwar.fakes import whatsapp_payloads as wp
 from sevadwar.fakes.graph_api import run_fake_graph
 from sevadwar.fakes.graph_state import FakeConfig, FakeGraph
+from sevadwar.messaging.commands import replay_dead_items
 from sevadwar.messaging.models import OutboxMessage, OutboxState, RateBucket
 from sevadwar.messaging.outbox import MAX_ATTEMPTS, Recipient, enqueue
 from sevadwar.runtime import Runtime, build_runtime
@@ -194,3 +196,36 @@ def test_a_failed_status_keeps_metas_error(client: TestClient, runtime: Runtime)
     [stored] = rows(runtime)
     assert stored.delivery_status == "failed"
     assert stored.delivery_errors and stored.delivery_errors[0]["code"] == 131026
+
+
+def test_meta_down_for_a_while_then_everything_is_delivered_and_dead_letters_replay(
+    live: Runtime, graph: tuple[FakeGraph, str]
+) -> None:
+    fake, _ = graph
+    fake.configure(down="unavailable")
+    queue(live, "one", "two")
+    for _ in range(3):  # the outage: every try fails and backs off; nothing is lost
+        make_due(live)
+        send_all(live, limit=1)
+    assert fake.messages_to(USER.wa_id or "") == []
+    assert {r.state for r in rows(live)} == {OutboxState.PENDING}
+    fake.configure(down="off")  # Meta is back
+    make_due(live)
+    assert send_all(live) == 2
+    assert [m.body["text"]["body"] for m in fake.messages_to(USER.wa_id or "")] == ["one", "two"]
+
+    fake.inject_error(131000, count=MAX_ATTEMPTS)
+    queue(live, "three")
+    for _ in range(MAX_ATTEMPTS):
+        make_due(live)
+        send_all(live, limit=1)
+    dead = [r for r in rows(live) if r.state == OutboxState.DEAD]
+    assert len(dead) == 1
+    with transaction(live.sessions) as session:
+        assert replay_dead_items(session, inbox=[], outbox=[dead[0].id], operator="it.admin") == 1
+        assert session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "deadletters.replayed")
+        ).one()
+    make_due(live)
+    assert send_all(live) == 1
+    assert fake.messages_to(USER.wa_id or "")[-1].body["text"]["body"] == "three"
