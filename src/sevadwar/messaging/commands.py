@@ -31,8 +31,11 @@ def register(subparsers: Any) -> None:
 def _runtime() -> Any:
     from sevadwar.runtime import build_runtime
     from sevadwar.server_commands import _settings
+    from sevadwar.storage.migrate import upgrade
 
-    return build_runtime(_settings())
+    settings = _settings()
+    upgrade(settings.database_url)  # a fresh machine has no tables yet
+    return build_runtime(settings)
 
 
 def run_list(args: argparse.Namespace) -> int:
