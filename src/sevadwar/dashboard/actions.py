@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import insert, literal_column
@@ -91,6 +92,17 @@ def deltas_for(kind: Kind, *, at: datetime, **dims: Any) -> list[Delta]:
     raise ValueError(f"dashboard event {kind} is missing its dimensions")
 
 
+@cache
+def _upsert(dialect: str) -> Any:
+    """The counter upsert, built once per dialect and executed with bound rows (compiled once)."""
+    table = DashboardCounter.__table__
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=_KEY, set_={"value": table.c.value + statement.excluded.value}
+    )
+
+
 def record(session: Session, kind: Kind, *, at: datetime | None = None, **dims: Any) -> None:
     """Count ``kind`` in the caller's transaction: one upsert, one event row."""
     at = _aware(at) if at else utcnow()
@@ -112,14 +124,7 @@ def record(session: Session, kind: Kind, *, at: datetime | None = None, **dims: 
         }
         for d in deltas
     ]
-    table = DashboardCounter.__table__
-    module: Any = postgresql if postgres else sqlite
-    upsert = module.insert(table).values(rows)
-    session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=_KEY, set_={"value": table.c.value + upsert.excluded.value}
-        )
-    )
+    session.execute(_upsert("postgresql" if postgres else "sqlite"), rows)
     application: Application | None = dims.get("application")
     service: Service | None = dims.get("service")
     payload = {
