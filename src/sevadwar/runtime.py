@@ -44,6 +44,7 @@ from sevadwar.workers.inbox import InboxWorker
 from sevadwar.workers.loop import Loop
 from sevadwar.workers.scheduler import Scheduler
 from sevadwar.workers.sender import OutboxSender
+from sevadwar.workers.webhooks import WebhookDeliverer
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class Runtime:
     graph_http: httpx.Client | None = None
     blobs: BlobStore | None = None
     payments: PaymentContext | None = None
+    webhook_http: httpx.Client | None = None
     wake_inbox: threading.Event = field(default_factory=threading.Event)
     wake_outbox: threading.Event = field(default_factory=threading.Event)
     wake_scheduler: threading.Event = field(default_factory=threading.Event)
@@ -102,6 +104,17 @@ class Runtime:
     def scheduler(self) -> Scheduler:
         return Scheduler(self.sessions, self.catalogue, self.conversations.prompts, self.clock)
 
+    def webhook_deliverer(self) -> WebhookDeliverer:
+        assert self.webhook_http is not None
+        return WebhookDeliverer(
+            self.sessions,
+            self.webhook_http,
+            self.catalogue,
+            self.settings.public_base,
+            issuer=self.workflow.issue_certificate,
+            clock=self.clock,
+        )
+
     def start_workers(self) -> None:
         if self.loops:
             return
@@ -136,6 +149,11 @@ class Runtime:
             self.loops.append(
                 Loop("scheduler", tick, wake=self.wake_scheduler, stop=self.stop_event, idle=60.0)
             )
+        if self.settings.senders:  # department webhooks: polled, one thread is plenty
+            deliver = self.webhook_deliverer().deliver_due
+            self.loops.append(
+                Loop("webhooks", deliver, wake=threading.Event(), stop=self.stop_event, idle=1.0)
+            )
         if self.payments is not None:
             self.loops.append(
                 ReconcileLoop(self.sessions, self.payments, self.clock, stop=self.stop_event)
@@ -158,6 +176,8 @@ class Runtime:
             self.graph_http.close()
         if self.payments is not None:
             self.payments.close()
+        if self.webhook_http is not None:
+            self.webhook_http.close()
         self.engine.dispose()
 
 
@@ -171,6 +191,7 @@ def build_runtime(
     clock: Callable[[], datetime] = utcnow,
     graph_transport: httpx.BaseTransport | None = None,
     payment_transport: httpx.AsyncBaseTransport | None = None,
+    webhook_transport: httpx.BaseTransport | None = None,
 ) -> Runtime:
     """Everything but the running loops. Raises on an invalid catalogue (the server must not start)."""
     catalogue = load_catalogue(catalogue_dir(settings))
@@ -232,4 +253,7 @@ def build_runtime(
         graph_http=graph_http,
         blobs=blobs,
         payments=payments,
+        webhook_http=httpx.Client(  # department webhooks: no redirects, bounded time
+            timeout=httpx.Timeout(10.0, connect=5.0), transport=webhook_transport
+        ),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -214,8 +214,34 @@ async def _invalid(request: Request, exc: Exception) -> Response:
     return _error(422, "invalid_request", "the request is not valid", fields=fields)
 
 
+webhooks = APIRouter(tags=["department API"])
+
+
+@webhooks.post(
+    "application-event",
+    summary="Sevadwar tells a department's system of a submission or a status change",
+    responses={200: {"description": "Any 2xx: received (the body is ignored)"}},
+)
+def application_event(
+    event: schemas.WebhookEvent,
+    x_sevadwar_signature: Annotated[
+        str, Header(description='`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>`')
+    ],
+    x_sevadwar_event_id: Annotated[str, Header(description="The event's `id`: skip duplicates")],
+    x_sevadwar_event: Annotated[str, Header(description="The event's `type`")],
+) -> None:
+    """POSTed to the webhook URL of each active key of the application's department
+    (`sevadwar apikey create --webhook-url …`), in order per application, at least once.
+    Verify the signature with the key's webhook secret before trusting the body
+    (docs/department-webhooks.md). Answer 2xx quickly; 408, 429 (with `Retry-After`) and 5xx are
+    retried with back-off for six to twelve hours, any other status stops the event until an
+    operator replays it."""
+
+
 def install(app: FastAPI) -> None:
-    """Add ``/api/v1`` to ``app`` with its error shape (other paths keep FastAPI's own)."""
+    """Add ``/api/v1`` to ``app`` with its error shape (other paths keep FastAPI's own), and the
+    outbound department webhooks to the OpenAPI document (``webhooks``, OpenAPI 3.1)."""
     app.include_router(router)
+    app.webhooks.include_router(webhooks)
     app.add_exception_handler(ApiProblem, _problem)
     app.add_exception_handler(RequestValidationError, _invalid)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sevadwar.api.webhooks import DepartmentEvent
 from sevadwar.applications.models import ApplicationStatus
 from sevadwar.applications.workflow import rejection_reasons
 from sevadwar.certificates.schemas import LocalizedText
@@ -128,4 +129,33 @@ class Decision(BaseModel):
     reason_code: ReasonCode | None = Field(
         default=None,
         description="For a rejection: a standard reason (default `other`, which needs `reason`)",
+    )
+
+
+class WebhookEventData(BaseModel):
+    """What was true at the moment of the event."""
+
+    reference: str = Field(examples=["DL-7KQM-X4R9"])
+    status: ApplicationStatus = Field(description="The status the event left the application in")
+    stage: str | None
+    certificate: str | None = Field(
+        default=None, description="For `certificate.revoked`: the certificate's number"
+    )
+
+
+class WebhookEvent(BaseModel):
+    """What Sevadwar POSTs to a department system's webhook URL, signed (see the description
+    of the `application-event` webhook)."""
+
+    id: str = Field(
+        description="Unique per event and the same on every retry: skip one you already have",
+        examples=["evt_5f0c1d7e9a8b4c3d2e1f00112233aabb"],
+    )
+    type: DepartmentEvent
+    occurred_at: datetime
+    department: str = Field(examples=["revenue"])
+    data: WebhookEventData
+    application: Application = Field(
+        description="The application as `GET /api/v1/applications/{reference}` shows it when the "
+        "event is delivered: never older than the event, possibly newer"
     )

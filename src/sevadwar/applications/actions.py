@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from sevadwar.api.webhooks import DepartmentEvent, do_enqueue_department_event
 from sevadwar.applications.models import Application, ApplicationStatus
 from sevadwar.applications.reference import new_reference
 from sevadwar.audit.actions import do_append_audit
@@ -94,4 +95,5 @@ def do_submit_application(
         at=now,
     )
     record(session, Kind.RECEIVED, application=application, at=now)
+    do_enqueue_department_event(session, application, DepartmentEvent.SUBMITTED, at=now)
     return application

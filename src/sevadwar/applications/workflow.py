@@ -19,6 +19,7 @@ import yaml
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from sevadwar.api.webhooks import DepartmentEvent, do_enqueue_department_event, event_for_action
 from sevadwar.applications.models import OPEN_STATUSES, Application, ApplicationStatus
 from sevadwar.audit.actions import do_append_audit
 from sevadwar.catalogue.catalogue import Catalogue
@@ -106,6 +107,9 @@ class Workflow:
             data=data,
             at=self.clock(),
         )
+        event = event_for_action(f"application.{action}")  # status changes tell the department
+        if event is not None:
+            do_enqueue_department_event(session, application, event, at=self.clock())
 
     def notify(self, session: Session, application: Application, key: str, **values: Any) -> None:
         """Tell the citizen, in their language, through the outbox (same transaction)."""
@@ -265,6 +269,9 @@ class Workflow:
             data={"document_id": document_id},
             at=self.clock(),
         )
+        do_enqueue_department_event(
+            session, application, DepartmentEvent.INFO_RECEIVED, at=self.clock()
+        )
         record(session, Kind.MOVED, application=application, before=before, at=self.clock())
         self.notify(session, application, "info_received")
 
@@ -328,6 +335,9 @@ class Workflow:
         if self.issue_certificate is not None and self.service(application).certificate is not None:
             messages = self.issue_certificate(session, application, actor, now)
             application.status = ApplicationStatus.ISSUED
+            do_enqueue_department_event(
+                session, application, DepartmentEvent.CERTIFICATE_ISSUED, at=now
+            )
             self.send(session, application, messages)
         record(session, Kind.DECIDED, application=application, before=before, at=now)
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sevadwar.api.webhooks import DepartmentEvent, do_enqueue_department_event
 from sevadwar.applications.models import Application
 from sevadwar.applications.workflow import Actor
 from sevadwar.audit.actions import do_append_audit
@@ -81,6 +82,14 @@ def do_revoke_certificate(
         data={"certificate": certificate.number, "reason": certificate.revoked_reason},
         at=now,
     )
+    if application is not None:
+        do_enqueue_department_event(
+            session,
+            application,
+            DepartmentEvent.CERTIFICATE_REVOKED,
+            at=now,
+            data={"certificate": certificate.number},
+        )
     return True
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sevadwar.storage.base import Base, UTCDateTime, utcnow
+from sevadwar.storage.encrypted import EncryptedText
 from sevadwar.storage.types import BigIntPK
 
 
@@ -83,3 +84,6 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the whole key
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    name: Mapped[str | None] = mapped_column(String(64))  # the system, e.g. "edistrict"
+    webhook_url: Mapped[str | None] = mapped_column(String(500))  # events are POSTed here
+    webhook_secret: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)  # shown once

@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from sevadwar.api.webhooks import DepartmentEvent, do_enqueue_department_event
 from sevadwar.applications.models import Application, ApplicationStatus
 from sevadwar.applications.reference import ALPHABET, check_character
 from sevadwar.audit.actions import do_append_audit
@@ -342,6 +343,7 @@ def _mark_paid(
         amount_paise=payment.amount_paise,
         at=now,
     )
+    do_enqueue_department_event(session, application, DepartmentEvent.FEE_PAID, at=now)
     number = _unused_receipt_number(session)
     service = payments.catalogue.get(application.service_id)
     pdf = render_receipt(

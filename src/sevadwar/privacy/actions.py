@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from sevadwar.api.webhooks import DepartmentEvent, do_enqueue_department_event
 from sevadwar.applications.models import OPEN_STATUSES, Application, ApplicationStatus
 from sevadwar.audit.actions import do_append_audit
 from sevadwar.certificates.actions import do_erase_certificate_copies
@@ -79,10 +80,13 @@ def do_erase_citizen(
         session.scalars(select(Application).where(Application.citizen_key == citizen_key))
     )
     for application in applications:
-        if application.status in OPEN_STATUSES:
+        cancelled = application.status in OPEN_STATUSES
+        if cancelled:
             application.status = ApplicationStatus.CANCELLED
         application.answers = {"erased_at": now.isoformat()}
         application.updated_at = now
+        if cancelled:  # the answers are erased first: the department is sent none of them
+            do_enqueue_department_event(session, application, DepartmentEvent.CANCELLED, at=now)
     session.execute(
         update(Ticket).where(Ticket.citizen_key == citizen_key).values(text="", status="closed")
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sevadwar.api import models as _api
 from sevadwar.applications import models as _applications
 from sevadwar.audit import models as _audit
 from sevadwar.certificates import models as _certificates
@@ -18,6 +19,7 @@ from sevadwar.tickets import models as _tickets
 metadata = Base.metadata
 
 __all__ = [
+    "_api",
     "_applications",
     "_audit",
     "_certificates",
