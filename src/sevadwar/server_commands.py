@@ -7,9 +7,12 @@ import gc
 import secrets
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sevadwar.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sevadwar.runtime import Runtime
 
 
 def register(subparsers: Any) -> None:
@@ -52,6 +55,21 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
+def _runtime(settings: Settings) -> Runtime:
+    """The runtime, or a clear message and exit status 2 when the catalogue or a setting (such
+    as a configured DSC) is unusable: the server must not start half-configured."""
+    from sevadwar.catalogue.loader import CatalogueError
+    from sevadwar.runtime import build_runtime
+
+    try:
+        return build_runtime(settings)
+    except CatalogueError as exc:
+        print(f"the catalogue is invalid; not starting:\n{exc}", file=sys.stderr)
+    except SettingsError as exc:
+        print(f"not starting: {exc}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def run_db_upgrade(args: argparse.Namespace) -> int:
     from sevadwar.storage.migrate import upgrade
 
@@ -65,9 +83,7 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sevadwar.app import create_app
-    from sevadwar.catalogue.loader import CatalogueError
     from sevadwar.logs import configure_logging
-    from sevadwar.runtime import build_runtime
     from sevadwar.storage.migrate import upgrade
 
     settings = _settings()
@@ -77,11 +93,7 @@ def run_serve(args: argparse.Namespace) -> int:
         print("--processes needs PostgreSQL: SQLite has one writer at a time", file=sys.stderr)
         return 2
     upgrade(settings.database_url)
-    try:
-        runtime = build_runtime(settings)
-    except CatalogueError as exc:
-        print(f"the catalogue is invalid; not starting:\n{exc}", file=sys.stderr)
-        return 2
+    runtime = _runtime(settings)
     where = f"http://{args.host}:{args.port}"
     if processes > 1:
         runtime.close()  # validated; each process builds its own (connections do not cross a fork)
@@ -107,11 +119,10 @@ def app_from_environment() -> Any:
     """The app of one ``serve --processes N`` process, built from the environment's settings."""
     from sevadwar.app import create_app
     from sevadwar.logs import configure_logging
-    from sevadwar.runtime import build_runtime
 
     settings = _settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
-    app = create_app(runtime=build_runtime(settings))
+    app = create_app(runtime=_runtime(settings))
     freeze_startup_objects()
     return app
 
@@ -130,11 +141,10 @@ def run_worker(args: argparse.Namespace) -> int:
     import threading
 
     from sevadwar.logs import configure_logging
-    from sevadwar.runtime import build_runtime
 
     settings = _settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
-    runtime = build_runtime(settings)
+    runtime = _runtime(settings)
     freeze_startup_objects()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -155,13 +165,12 @@ def run_chat(args: argparse.Namespace) -> int:
     from sevadwar.messaging.inbox import NewEvent, store_events
     from sevadwar.messaging.models import OutboxState
     from sevadwar.messaging.outbox import messages_for
-    from sevadwar.runtime import build_runtime
     from sevadwar.storage.db import transaction
     from sevadwar.storage.migrate import upgrade
 
     settings = _settings()
     upgrade(settings.database_url)
-    runtime = build_runtime(settings)
+    runtime = _runtime(settings)
     runtime.start_workers()
     session = args.session or secrets.token_hex(8)
     print(f"(session {session}; type 'quit' to leave)")

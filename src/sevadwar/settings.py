@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_model: str = "gpt-4o-mini"
 
+    # A real DSC for certificate PDFs, instead of the key generated into DATA_DIR/keys: a PKCS#12
+    # file, or PEM key + certificate (+ chain). Checked at start-up (certificates/keys.py).
+    signing_pkcs12: Path | None = None
+    signing_pkcs12_password: SecretStr | None = None
+    signing_key: Path | None = None
+    signing_key_password: SecretStr | None = None  # for an encrypted PEM key
+    signing_cert: Path | None = None
+    signing_chain: Path | None = None  # intermediate (and root) CA certificates, PEM
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

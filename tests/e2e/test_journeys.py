@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-from e2e_stack import Stack, choices_of, text_of
+import httpx
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from e2e_stack import Citizen, Stack, choices_of, text_of
 from PIL import Image
 from sqlalchemy import select
 
-from sevadwar.applications.models import Application
+from certificates.pdftools import qr_texts
+from sevadwar.api.actions import do_create_api_key
+from sevadwar.applications.models import Application, ApplicationStatus
+from sevadwar.applications.workflow import Actor
+from sevadwar.catalogue.schema import Role
+from sevadwar.certificates.qr import verify_payload
+from sevadwar.certificates.signing import trust_roots, validate_certificate_pdf
 from sevadwar.documents.models import Document
 from sevadwar.messaging.models import OutboxMessage
+from sevadwar.officers.actions import do_create_officer
+from sevadwar.payments.display import IST
 from sevadwar.privacy.models import Consent
 from sevadwar.storage.db import transaction
 
@@ -23,9 +37,12 @@ def tiny_png() -> bytes:
 
 
 REFERENCE = re.compile(r"DL-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}")
+CERTIFICATE_NUMBER = re.compile(r"DLC(?:-[2-9A-Z]{4}){3}")
 
 
-def test_birth_certificate_in_hindi(stack: Stack) -> None:
+def test_birth_certificate_in_hindi(stack: Stack, tmp_path: Path) -> None:
+    """A mother applies in Hindi over signed webhooks; the MCD verifies and approves; she gets
+    the signed certificate in the chat, and anyone can verify it, online and offline."""
     asha = stack.citizen()
     welcome = asha.says("नमस्ते")
     assert "स्वागत" in text_of(welcome[0])
@@ -100,6 +117,144 @@ def test_birth_certificate_in_hindi(stack: Stack) -> None:
             assert Image.open(io.BytesIO(clean)).getexif() == {}
         unsent = session.scalars(select(OutboxMessage).where(OutboxMessage.state != "sent")).all()
         assert unsent == []
+        document_ids = [d.id for d in documents]
+
+    department_verifies_and_approves(stack, reference.group(0), document_ids)
+    number, pdf = certificate_in_the_chat(stack, asha)
+    certificate_verifies(stack, number, pdf, tmp_path)
+
+
+def department_verifies_and_approves(stack: Stack, reference: str, document_ids: list[int]) -> None:
+    """The maker (a verifying officer of the MCD) checks the documents and moves the file
+    through its stages; the checker, the MCD's own system, approves through the department API."""
+    runtime = stack.runtime
+    with transaction(runtime.sessions) as session:
+        officer = do_create_officer(
+            session,
+            runtime.cipher,
+            username="vo.shahdara",
+            password="janm-panjikaran-satyapan-2026",
+            role=Role.VERIFYING_OFFICER,
+            department="mcd",
+            actor="system:test",
+            now=runtime.clock(),
+        ).officer
+        maker = Actor("officer", officer.username, officer.id, Role.VERIFYING_OFFICER, "mcd")
+        _, api_key = do_create_api_key(
+            session, department="mcd", actor="system:test", now=runtime.clock()
+        )
+    with transaction(runtime.sessions) as session:
+        application = session.scalars(
+            select(Application).where(Application.reference == reference)
+        ).one()
+        for document_id in document_ids:
+            runtime.workflow.verify_document(
+                session, application, document_id, accepted=True, reason="", actor=maker
+            )
+        runtime.workflow.forward(session, application, actor=maker, note="दस्तावेज़ सही हैं")
+        runtime.workflow.forward(
+            session, application, actor=maker, note="अस्पताल के रिकॉर्ड से मिलान हो गया"
+        )
+        assert application.stage == "approval"
+        assert application.verified_by == officer.id
+
+    with httpx.Client(base_url=stack.app_url, timeout=30) as api:
+        decided = api.post(
+            f"/api/v1/applications/{reference}/decision",
+            headers={"Authorization": f"Bearer {api_key}"},
+            json={"decision": "approve", "reason": "जन्म का पंजीकरण किया गया"},
+        )
+    assert decided.status_code == 200, decided.text
+    body = decided.json()
+    assert body["status"] == ApplicationStatus.ISSUED
+    events = [e["event"] for e in body["timeline"]]
+    assert events[-2:] == ["approved", "certificate.issued"]
+    assert "forwarded" in events and "document_verified" in events
+
+
+def certificate_in_the_chat(stack: Stack, citizen: Citizen) -> tuple[str, bytes]:
+    """What the sender delivered to the citizen: the news in Hindi and the signed PDF."""
+    received = citizen.replies(settle=1.0, timeout=30)
+    while not any(m.get("type") == "document" for m in received):  # the PDF comes last
+        received += citizen.replies(settle=1.0, timeout=30)  # fails ("no reply") if it never does
+    texts = " ".join(text_of(m) for m in received)
+    assert "स्वीकृत हो गया है" in texts  # approved
+    assert "तैयार है" in texts and "जन्म प्रमाण पत्र" in texts  # the certificate is ready
+    documents = [m for m in received if m.get("type") == "document"]
+    assert len(documents) == 1, received
+    document = documents[0]["document"]
+    caption = document["caption"]
+    assert "जन्म प्रमाण पत्र" in caption
+    found = CERTIFICATE_NUMBER.search(caption)
+    assert found, caption
+    number = found.group(0)
+    assert number in texts  # the same number in the message above the PDF
+    assert document["filename"] == f"birth-certificate-{number}.pdf"
+    pdf = document_bytes(stack, document)
+    assert pdf.startswith(b"%PDF")
+    return number, pdf
+
+
+def document_bytes(stack: Stack, document: dict[str, Any]) -> bytes:
+    """The file behind a sent document: an uploaded media id, or the link WhatsApp fetches."""
+    if "id" in document:
+        return stack.fake.media[document["id"]].data
+    public_base = stack.runtime.settings.public_base
+    assert document["link"].startswith(f"{public_base}/files/"), document
+    response = httpx.get(stack.app_url + document["link"].removeprefix(public_base), timeout=30)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    return response.content
+
+
+def certificate_verifies(stack: Stack, number: str, pdf: bytes, tmp_path: Path) -> None:
+    """The PAdES signature against the published certificate, ``/verify`` and the QR offline."""
+    with httpx.Client(base_url=stack.app_url, timeout=30) as web:
+        keys = web.get("/verify/keys.json").json()
+        verified = web.get(f"/verify/{number}.json")
+        page = web.get(f"/verify/{number}")
+    published = tmp_path / "deployment.pem"  # what an offline verifier saves from keys.json
+    published.write_text(keys["pdf"]["certificate_pem"], encoding="ascii")
+    trusted = trust_roots(published)
+    report = validate_certificate_pdf(pdf, trusted)
+    assert report.ok, report.summary
+    assert report.summary.startswith("INTACT:TRUSTED")
+    assert report.signer_sha256 == keys["pdf"]["sha256"]
+    tampered = bytearray(pdf)
+    tampered[len(pdf) // 3] ^= 0x01
+    assert not validate_certificate_pdf(bytes(tampered), trusted).ok
+
+    assert verified.status_code == 200
+    result = verified.json()
+    assert result["status"] == "valid"
+    assert result["genuine"] is True
+    facts = result["certificate"]
+    assert facts["number"] == number
+    assert facts["service"] == "birth-certificate"
+    assert facts["title"]["hi"] == "जन्म प्रमाण पत्र"
+    assert "सुनीता देवी" in facts["holder_name"]  # no child's name: the parents'
+    issued_today = datetime.now(IST).date().isoformat()
+    assert facts["issued_on"] == issued_today
+    assert "234567890124" not in verified.text and "XXXX" not in verified.text
+    assert page.status_code == 200
+    assert number in page.text and "सुनीता देवी" in page.text
+
+    path = tmp_path / f"{number}.pdf"
+    path.write_bytes(pdf)
+    codes = qr_texts(path, tmp_path)
+    if codes is None:
+        return  # no QR decoder here (CI installs poppler-utils and zxing-cpp)
+    assert len(codes) == 1
+    url, _, token = codes[0].partition("#")
+    assert url == f"{stack.runtime.settings.public_base}/verify/{number}"
+    qr_key = ed25519.Ed25519PublicKey.from_public_bytes(
+        base64.urlsafe_b64decode(keys["qr"][0]["public_key"] + "==")
+    )
+    payload = verify_payload(token, [qr_key])  # offline: only the published public key
+    assert payload.number == number
+    assert payload.service_id == "birth-certificate"
+    assert payload.holder_name == facts["holder_name"]
+    assert payload.issued_on.isoformat() == issued_today
 
 
 def test_income_certificate_in_english(stack: Stack) -> None:

@@ -17,9 +17,10 @@ unreferenced, and harmless.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -32,9 +33,13 @@ from sevadwar.catalogue.catalogue import Catalogue
 from sevadwar.catalogue.schema import Service
 from sevadwar.certificates.actions import do_record_certificate
 from sevadwar.certificates.keys import (
-    SigningFiles,
+    SigningConfig,
+    SigningIdentity,
+    generated_identity,
+    load_configured_identity,
     load_or_create_qr_key,
     load_or_create_signing_files,
+    signing_config,
 )
 from sevadwar.certificates.models import Certificate
 from sevadwar.certificates.numbers import new_number
@@ -61,32 +66,46 @@ from sevadwar.settings import Settings
 
 LINK_LIFETIME = timedelta(days=7)
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True, slots=True)
 class CertificateKeys:
-    """The deployment's signing identity: the PDF signer and the QR key."""
+    """The deployment's signing identity: the PDF signer (its key or a DSC) and the QR key."""
 
-    files: SigningFiles
+    identity: SigningIdentity
     signer: CertificateSigner
     qr_key: ed25519.Ed25519PrivateKey
 
 
 _keys_lock = threading.Lock()
-_keys_cache: dict[Path, CertificateKeys] = {}
+_keys_cache: dict[tuple[Path, SigningConfig | None], CertificateKeys] = {}
 
 
-def certificate_keys(keys_dir: Path, *, common_name: str, now: datetime) -> CertificateKeys:
-    """The keys in ``keys_dir``, generated on first use, loaded once per process."""
+def certificate_keys(
+    keys_dir: Path, *, common_name: str, now: datetime, dsc: SigningConfig | None = None
+) -> CertificateKeys:
+    """The PDF signer (``dsc`` if configured, else the key in ``keys_dir``, generated on first
+    use) and the QR key in ``keys_dir``, loaded once per process. A DSC is checked on loading
+    (:class:`~sevadwar.certificates.keys.SigningKeyError`) and must be in force at ``now``."""
     resolved = keys_dir.resolve()
     with _keys_lock:
-        found = _keys_cache.get(resolved)
+        found = _keys_cache.get((resolved, dsc))
         if found is None:
-            files = load_or_create_signing_files(resolved, common_name=common_name, now=now)
+            if dsc is None:
+                files = load_or_create_signing_files(resolved, common_name=common_name, now=now)
+                identity = generated_identity(files)
+            else:
+                identity = load_configured_identity(dsc, now=now)
+                for warning in identity.warnings:
+                    log.warning("certificate signing: %s", warning)
             found = CertificateKeys(
-                files, CertificateSigner(files), load_or_create_qr_key(resolved)
+                identity, CertificateSigner(identity), load_or_create_qr_key(resolved)
             )
-            _keys_cache[resolved] = found
-        return found
+            _keys_cache[(resolved, dsc)] = found
+    if dsc is not None:  # a long-running process may outlive the DSC: never sign when expired
+        found.identity.check_in_force(now)
+    return found
 
 
 def _unused_number(session: Session) -> str:
@@ -101,7 +120,8 @@ def _unused_number(session: Session) -> str:
 
 @dataclass
 class CertificateIssuer:
-    """The workflow hook. Keys are made on the first issue, not at start-up."""
+    """The workflow hook. The generated keys are made on the first issue, not at start-up (a
+    configured DSC is checked at start-up: :func:`certificate_issuer`)."""
 
     catalogue: Catalogue
     store: BlobStore
@@ -109,11 +129,15 @@ class CertificateIssuer:
     public_base: str
     link_secret: bytes
     link_lifetime: timedelta = LINK_LIFETIME
+    dsc: SigningConfig | None = None  # a real DSC from the settings; None: the generated key
 
     def keys(self, now: datetime) -> CertificateKeys:
         host = self.public_base.split("://", 1)[-1]
         return certificate_keys(
-            self.keys_dir, common_name=f"Sevadwar certificates ({host})"[:64], now=now
+            self.keys_dir,
+            common_name=f"Sevadwar certificates ({host})"[:64],
+            now=now,
+            dsc=self.dsc,
         )
 
     def __call__(
@@ -243,13 +267,25 @@ class CertificateIssuer:
 
 
 def certificate_issuer(
-    settings: Settings, catalogue: Catalogue, store: BlobStore
+    settings: Settings, catalogue: Catalogue, store: BlobStore, *, now: datetime | None = None
 ) -> CertificateIssuer:
-    """The issuer for ``runtime.workflow.issue_certificate``: keys under ``DATA_DIR/keys``."""
-    return CertificateIssuer(
+    """The issuer for ``runtime.workflow.issue_certificate``: keys under ``DATA_DIR/keys``, or
+    the DSC the settings name, which is read and checked here so that a process with an
+    unusable one does not start (:class:`~sevadwar.certificates.keys.SigningKeyError`)."""
+    issuer = CertificateIssuer(
         catalogue=catalogue,
         store=store,
         keys_dir=settings.data_dir / "keys",
         public_base=settings.public_base,
         link_secret=settings.resolved_secret_key(),
+        dsc=signing_config(settings),
     )
+    if issuer.dsc is not None:
+        keys = issuer.keys(now or datetime.now(UTC))
+        log.info(
+            "certificate signing: DSC %s (%s), SHA-256 %s",
+            keys.identity.certificate.subject.rfc4514_string(),
+            keys.identity.source,
+            keys.identity.fingerprint(),
+        )
+    return issuer

@@ -82,7 +82,8 @@ def verify_form(request: Request, number: str | None = None) -> Response:
     "/verify/keys.json", response_model=VerificationKeys, summary="Public keys for offline checks"
 )
 def verification_keys(request: Request) -> JSONResponse:
-    """The certificate that signs the PDFs and the Ed25519 key that signs QR payloads."""
+    """The certificate that signs the PDFs (the deployment's own or its DSC, with the chain) and
+    the Ed25519 key that signs QR payloads."""
     runtime: Runtime = request.app.state.runtime
     issuer = runtime.workflow.issue_certificate
     if not isinstance(issuer, CertificateIssuer):
@@ -90,10 +91,7 @@ def verification_keys(request: Request) -> JSONResponse:
     keys = issuer.keys(runtime.clock())
     public = keys.qr_key.public_key()
     body = VerificationKeys(
-        pdf=PdfSigningKey(
-            certificate_pem=keys.files.cert.read_text(encoding="ascii"),
-            sha256=keys.files.fingerprint(),
-        ),
+        pdf=PdfSigningKey(certificate_pem=keys.identity.pem(), sha256=keys.identity.fingerprint()),
         qr=[
             QrSigningKey(
                 key_id=key_id(public),

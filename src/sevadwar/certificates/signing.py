@@ -3,7 +3,9 @@
 The signature is a certification signature (DocMDP "no changes"): PAdES B-B with the
 ``ETSI.CAdES.detached`` sub-filter, SHA-256, over the whole file, with a visible field in the
 certificate's signature block. Validation never goes online (``allow_fetching=False``) and trusts
-only the certificates given, normally the deployment's own (toolchain notes §2).
+only the certificates given, normally the deployment's own (toolchain notes §2). The signer's
+certificate must assert ``digitalSignature`` or ``nonRepudiation`` (as Adobe Reader asks; pyHanko
+alone asks for ``nonRepudiation``).
 """
 
 from __future__ import annotations
@@ -15,19 +17,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
+from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from sevadwar.certificates.keys import SigningFiles
+from sevadwar.certificates.keys import SigningIdentity
 
 FIELD_NAME = "Signature1"
+SIGNER_KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +47,24 @@ class SignatureBox:
 
 
 class CertificateSigner:
-    """Signs certificate PDFs with the deployment's key (or a DSC put in its place)."""
+    """Signs certificate PDFs with the deployment's key or a configured DSC; the chain is
+    embedded in the signature so that a verifier can build the path to the CA."""
 
-    def __init__(self, files: SigningFiles) -> None:
-        self.files = files
-        chain = files.certificates()
-        self._signer = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
-            str(files.key), str(files.cert), ca_chain_files=None, other_certs=_asn1(chain[1:])
+    def __init__(self, identity: SigningIdentity) -> None:
+        self.identity = identity
+        key = identity.key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
-        self.common_name = chain[0].subject.rfc4514_string()
+        self._signer = signers.SimpleSigner(
+            signing_cert=_asn1([identity.certificate])[0],
+            signing_key=asn1_keys.PrivateKeyInfo.load(key),
+            cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+                _asn1(identity.chain)
+            ),
+        )
+        self.common_name = identity.certificate.subject.rfc4514_string()
 
     def sign(
         self, pdf: bytes, *, where: SignatureBox, reason: str, location: str, signer_name: str
@@ -98,6 +113,7 @@ class SignatureReport:
     summary: str
     signer: str = ""
     signed_at: datetime | None = None
+    signer_sha256: str = ""  # of the signer's certificate (DER), to pin the deployment's
 
     @property
     def ok(self) -> bool:
@@ -106,6 +122,11 @@ class SignatureReport:
 
 def trust_roots(cert_file: Path) -> list[asn1_x509.Certificate]:
     return _asn1(x509.load_pem_x509_certificates(cert_file.read_bytes()))
+
+
+def identity_trust_roots(identity: SigningIdentity) -> list[asn1_x509.Certificate]:
+    """What to trust for ``identity``'s signatures: its chain (else its own certificate)."""
+    return _asn1(identity.trust_anchors())
 
 
 def validate_certificate_pdf(
@@ -126,7 +147,7 @@ def validate_certificate_pdf(
     context = ValidationContext(trust_roots=trusted, allow_fetching=False, moment=moment)
     embedded = signatures[0]
     try:
-        status = validate_pdf_signature(embedded, context)
+        status = validate_pdf_signature(embedded, context, key_usage_settings=SIGNER_KEY_USAGE)
     except Exception as exc:
         return SignatureReport(
             True, False, False, False, False, f"BROKEN: {type(exc).__name__}: {exc}"
@@ -142,4 +163,5 @@ def validate_certificate_pdf(
         summary=status.summary(),
         signer=status.signing_cert.subject.human_friendly if status.signing_cert else "",
         signed_at=status.signer_reported_dt,
+        signer_sha256=status.signing_cert.sha256.hex() if status.signing_cert else "",
     )
