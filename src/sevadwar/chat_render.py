@@ -27,6 +27,8 @@ def render_plain(payload: dict[str, Any]) -> tuple[str, dict[str, str]]:
         lines.append(f"[{payload.get('filename') or 'file'}] {payload.get('link') or ''}")
     elif kind == "template":
         lines.append(" ".join(payload.get("body_params") or []))
+        if document := payload.get("document"):
+            lines.append(f"[{document.get('filename') or 'file'}] {document.get('link') or ''}")
     for number, (reply_id, title, description) in enumerate(options, 1):
         lines.append(f"  [{number}] {title}" + (f" — {description}" if description else ""))
         choices[str(number)] = reply_id

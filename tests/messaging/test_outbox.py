@@ -17,6 +17,7 @@ from sevadwar.fakes.graph_api import run_fake_graph
 from sevadwar.fakes.graph_state import FakeConfig, FakeGraph
 from sevadwar.messaging.commands import replay_dead_items
 from sevadwar.messaging.models import OutboxMessage, OutboxState, RateBucket
+from sevadwar.messaging.notices import notice
 from sevadwar.messaging.outbox import MAX_ATTEMPTS, Recipient, enqueue
 from sevadwar.runtime import Runtime, build_runtime
 from sevadwar.settings import Settings
@@ -155,6 +156,24 @@ def test_outside_the_24_hour_window_falls_back_to_the_approved_template(
     assert sent.body["type"] == "template"
     assert sent.body["template"]["name"] == live.settings.whatsapp_fallback_template
     assert "DL-7KQM-X4R9" in str(sent.body["template"])
+
+
+def test_a_notice_falls_back_to_its_own_template_with_parameters(
+    live: Runtime, graph: tuple[FakeGraph, str]
+) -> None:
+    fake, _ = graph
+    fake.configure(enforce_window=True)  # the window closed while the message waited
+    values = {"reference": "DL-7KQM-X4R9", "service": "आय प्रमाण पत्र"}
+    with transaction(live.sessions) as session:
+        enqueue(session, TO, [notice("approved", "hi", "🎉 स्वीकृत हो गया", values)])
+    send_all(live)
+    [row] = rows(live)
+    assert row.state == OutboxState.SENT
+    [sent] = fake.messages_to(USER.wa_id or "")
+    assert sent.body["template"]["name"] == "application_approved"
+    assert sent.body["template"]["language"] == {"code": "hi"}
+    [body] = sent.body["template"]["components"]
+    assert [p["text"] for p in body["parameters"]] == ["DL-7KQM-X4R9", "आय प्रमाण पत्र"]
 
 
 def test_permanent_errors_are_recorded_not_retried(

@@ -30,7 +30,7 @@ from sevadwar.conversation.models import Conversation
 from sevadwar.dashboard.actions import record, state_of
 from sevadwar.dashboard.metrics import Kind
 from sevadwar.documents.models import Document, DocumentStatus
-from sevadwar.messaging.outbox import Recipient, enqueue
+from sevadwar.messaging.notices import do_notify, notice, templates
 
 DATA = Path(__file__).parent
 
@@ -112,30 +112,27 @@ class Workflow:
             do_enqueue_department_event(session, application, event, at=self.clock())
 
     def notify(self, session: Session, application: Application, key: str, **values: Any) -> None:
-        """Tell the citizen, in their language, through the outbox (same transaction)."""
+        """Tell the citizen, in their language, through the outbox (same transaction).
+
+        Where an approved template exists for ``key`` (messaging/templates.yaml), the message
+        carries it, so a citizen whose 24-hour window has closed still hears of the change.
+        """
         language = application.language if application.language in ("en", "hi") else "hi"
-        service = self.service(application).name.get(language)
-        text = _pick(citizen_messages()[key], language).format(
-            reference=application.reference, service=service, **values
-        )
-        self.send(session, application, [Text(text)])
+        values = {
+            "reference": application.reference,
+            "service": self.service(application).name.get(language),
+            **values,
+        }
+        text = _pick(citizen_messages()[key], language).format(**values)
+        message = notice(key, language, text, values) if key in templates() else Text(text)
+        self.send(session, application, [message])
 
     def send(self, session: Session, application: Application, messages: list[Outbound]) -> None:
-        conversation = session.get(Conversation, application.citizen_key)
-        recipient = Recipient(
+        do_notify(
+            session,
             citizen_key=application.citizen_key,
             channel=application.channel,
-            wa_id=conversation.wa_id if conversation else None,
-            user_id=conversation.user_id if conversation else None,
-        )
-        if application.channel == "whatsapp" and not (recipient.wa_id or recipient.user_id):
-            recipient = Recipient(
-                application.citizen_key, application.channel, user_id=application.citizen_key
-            )
-        enqueue(
-            session,
-            recipient,
-            messages,
+            messages=messages,
             cause=f"application:{application.reference}",
             now=self.clock(),
         )

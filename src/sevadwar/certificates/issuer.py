@@ -61,6 +61,7 @@ from sevadwar.certificates.templates import (
 from sevadwar.channels.base import DocumentMessage, Outbound, Text
 from sevadwar.documents.base import BlobStore
 from sevadwar.documents.links import file_url, make_file_token
+from sevadwar.messaging.notices import templates
 from sevadwar.payments.display import IST
 from sevadwar.settings import Settings
 
@@ -243,27 +244,18 @@ class CertificateIssuer:
         language = application.language if application.language in ("en", "hi") else "hi"
         title = certificate_title(self.catalogue, service.id).get(language)
         verify_url = f"{self.public_base}/verify/{certificate.number}"
-        messages: list[Outbound] = [
-            Text(
-                text(
-                    "messages",
-                    "issued",
-                    language,
-                    title=title,
-                    number=certificate.number,
-                    verify_url=verify_url,
-                )
-            )
-        ]
+        values = {"title": title, "number": certificate.number, "verify_url": verify_url}
+        issued = text("messages", "issued", language, **values)
         link = self.download_url(certificate, service.id, now)
-        if link is not None:
-            caption = text("messages", "caption", language, title=title, number=certificate.number)
-            messages.append(
-                DocumentMessage(
-                    filename=f"{service.id}-{certificate.number}.pdf", link=link, caption=caption
-                )
-            )
-        return messages
+        if link is None:
+            return [Text(issued)]
+        caption = text("messages", "caption", language, title=title, number=certificate.number)
+        document = DocumentMessage(
+            filename=f"{service.id}-{certificate.number}.pdf", link=link, caption=caption
+        )
+        # outside the 24-hour window, one template carries both the news and the signed PDF
+        template = templates()["certificate_issued"].message(language, values, document=document)
+        return [Text(issued, fallback=template), document]
 
 
 def certificate_issuer(

@@ -17,7 +17,7 @@ from sevadwar.certificates.models import Certificate
 from sevadwar.certificates.numbers import parse_number
 from sevadwar.certificates.queries import certificate_by_number, certificate_title
 from sevadwar.certificates.templates import text
-from sevadwar.channels.base import Text
+from sevadwar.messaging.notices import notice
 
 
 def revoke_certificate(
@@ -38,13 +38,9 @@ def revoke_certificate(
     ):
         language = application.language if application.language in ("en", "hi") else "hi"
         title = certificate_title(workflow.catalogue, certificate.service_id).get(language)
-        message = text(
-            "messages",
-            "revoked",
-            language,
-            number=certificate.number,
-            title=title,
-            reason=reason.strip(),
+        values = {"number": certificate.number, "title": title, "reason": reason.strip()}
+        message = text("messages", "revoked", language, **values)
+        workflow.send(
+            session, application, [notice("certificate_revoked", language, message, values)]
         )
-        workflow.send(session, application, [Text(message)])
     return certificate

@@ -176,6 +176,7 @@ class Section:
 @dataclass(frozen=True, slots=True)
 class Text:
     body: str
+    fallback: TemplateMessage | None = None  # sent instead if the 24-hour window has closed
     kind: str = field(default="text", init=False)
 
 
@@ -216,6 +217,7 @@ class DocumentMessage:
     link: str | None = None
     media_id: str | None = None
     caption: str | None = None
+    fallback: TemplateMessage | None = None  # sent instead if the 24-hour window has closed
     kind: str = field(default="document", init=False)
 
 
@@ -234,6 +236,7 @@ class TemplateMessage:
     name: str
     language: str  # e.g. "en", "hi"
     body_params: tuple[str, ...] = ()
+    document: DocumentMessage | None = None  # a document header (the file, not its caption)
     kind: str = field(default="template", init=False)
 
 
@@ -271,7 +274,14 @@ _OUTBOUND_TYPES: dict[str, type[Any]] = {
 
 def outbound_to_dict(message: Outbound) -> dict[str, Any]:
     """Serialise an outbound message for the outbox (JSON-safe, round-trips with ``from_dict``)."""
-    return dataclasses.asdict(message)
+    data = dataclasses.asdict(message)
+    for optional in ("fallback", "document"):  # absent rather than null: most messages have none
+        if optional in data and data[optional] is None:
+            del data[optional]
+    for nested in ("fallback", "document"):
+        if isinstance(data.get(nested), dict):
+            data[nested] = outbound_to_dict(getattr(message, nested))
+    return data
 
 
 def outbound_from_dict(data: dict[str, Any]) -> Outbound:
@@ -287,5 +297,8 @@ def outbound_from_dict(data: dict[str, Any]) -> Outbound:
         )
     elif cls is TemplateMessage:
         values["body_params"] = tuple(values.get("body_params", ()))
+    for nested in ("fallback", "document"):
+        if isinstance(values.get(nested), dict):
+            values[nested] = outbound_from_dict(values[nested])
     result: Outbound = cls(**values)
     return result

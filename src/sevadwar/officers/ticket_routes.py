@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from sevadwar.applications.access import NotVisible, application_for
 from sevadwar.applications.workflow import WorkflowError
 from sevadwar.conversation.models import Conversation
+from sevadwar.messaging.notices import window_open
 from sevadwar.officers import tickets as ticket_rules
 from sevadwar.officers.auth import OfficerContext, officer_form, officer_page, runtime_of
 from sevadwar.officers.pages import language_of, render
@@ -25,7 +25,6 @@ from sevadwar.tickets.models import Ticket
 
 router = APIRouter(route_class=OfficeRoute, include_in_schema=False)
 
-WINDOW = timedelta(hours=24)  # WhatsApp's customer service window
 STATUSES = ("open", "closed", "all")
 KINDS = ("", "human", "grievance")
 
@@ -110,11 +109,7 @@ def ticket_page(
         }
         officers = officers_by_id(session, ids)
         conversation = session.get(Conversation, ticket.citizen_key)
-        in_window = bool(
-            conversation
-            and conversation.last_inbound_at
-            and now - conversation.last_inbound_at < WINDOW
-        )
+        in_window = window_open(conversation, now)
     history = []
     for entry in entries:
         ident = entry.actor.partition(":")[2]

@@ -19,9 +19,7 @@ from sevadwar.applications.access import NotVisible
 from sevadwar.applications.models import Application
 from sevadwar.applications.workflow import Actor, WorkflowError, citizen_messages
 from sevadwar.audit.actions import do_append_audit
-from sevadwar.channels.base import Text
-from sevadwar.conversation.models import Conversation
-from sevadwar.messaging.outbox import Recipient, enqueue
+from sevadwar.messaging.notices import do_notify, notice
 from sevadwar.tickets.actions import GRIEVANCE_DAYS
 from sevadwar.tickets.models import Ticket, TicketKind
 
@@ -69,18 +67,17 @@ def due_at(ticket: Ticket) -> datetime:
 
 def _tell(session: Session, ticket: Ticket, key: str, text: str, now: datetime) -> None:
     language = ticket.language if ticket.language in ("en", "hi") else "hi"
-    template = citizen_messages()[key]
-    message = (template.get(language) or template["en"]).format(ticket=label(ticket), text=text)
-    conversation = session.get(Conversation, ticket.citizen_key)
-    recipient = Recipient(
+    texts = citizen_messages()[key]
+    values = {"ticket": label(ticket), "text": text}
+    message = (texts.get(language) or texts["en"]).format(**values)
+    do_notify(
+        session,
         citizen_key=ticket.citizen_key,
         channel=ticket.channel,
-        wa_id=conversation.wa_id if conversation else None,
-        user_id=conversation.user_id if conversation else None,
+        messages=[notice(key, language, message, values)],
+        cause=f"ticket:{ticket.id}",
+        now=now,
     )
-    if ticket.channel == "whatsapp" and not (recipient.wa_id or recipient.user_id):
-        recipient = Recipient(ticket.citizen_key, ticket.channel, user_id=ticket.citizen_key)
-    enqueue(session, recipient, [Text(message)], cause=f"ticket:{ticket.id}", now=now)
 
 
 def _require_open(ticket: Ticket) -> None:

@@ -219,7 +219,10 @@ class OutboxSender:
         OUTBOUND.labels(channel, state).inc()
 
     def _template_for(self, message: Outbound) -> TemplateMessage:
-        """The approved utility template that carries a short form of the message."""
+        """The message's own template (a notice's facts as parameters), or the generic one."""
+        own = getattr(message, "fallback", None)
+        if isinstance(own, TemplateMessage):
+            return own
         body = message.body if isinstance(message, Text) else getattr(message, "body", "") or ""
         summary = " ".join(str(body).split())[:900] or "-"
         return TemplateMessage(name=self.fallback_template, language="en", body_params=(summary,))

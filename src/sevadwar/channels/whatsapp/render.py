@@ -302,6 +302,21 @@ def _template(message: TemplateMessage) -> dict[str, Any]:
     if not message.name or not message.language:
         raise ValueError("a template needs a name and a language")
     template: dict[str, Any] = {"name": message.name, "language": {"code": message.language}}
+    components: list[dict[str, Any]] = []
+    if message.document is not None:  # a document header: the file travels with the template
+        document = message.document
+        if bool(document.link) == bool(document.media_id):
+            raise ValueError("a template's document header needs exactly one of link or media_id")
+        header: dict[str, Any] = (
+            {"id": document.media_id}
+            if document.media_id
+            else {"link": _check_link(document.link or "")}
+        )
+        if document.filename:
+            header["filename"] = document.filename
+        components.append(
+            {"type": "header", "parameters": [{"type": "document", "document": header}]}
+        )
     if message.body_params:
         parameters = []
         for value in message.body_params:
@@ -312,7 +327,9 @@ def _template(message: TemplateMessage) -> dict[str, Any]:
             if units(text) > TEMPLATE_PARAM_MAX:
                 text = clip(text, TEMPLATE_PARAM_MAX)
             parameters.append({"type": "text", "text": text})
-        template["components"] = [{"type": "body", "parameters": parameters}]
+        components.append({"type": "body", "parameters": parameters})
+    if components:
+        template["components"] = components
     return {"type": "template", "template": template}
 
 
