@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Protocol
@@ -184,3 +185,21 @@ def test_a_certificate_template_carries_the_signed_pdf_in_its_header() -> None:
         ],
     }
     assert [p["text"] for p in body_component["parameters"]] == list(values.values())
+
+
+def test_the_templates_command_prints_what_meta_registers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sevadwar.cli import main
+
+    assert main(["templates"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 2 * len(templates())
+    approved = {line["language"]: line for line in lines if line["name"] == "application_approved"}
+    assert set(approved) == {"en", "hi"}
+    body = approved["hi"]["components"][-1]
+    assert body["type"] == "BODY" and "{{1}}" in body["text"]
+    assert len(body["example"]["body_text"][0]) == 2  # Meta wants an example per parameter
+    certificate = next(line for line in lines if line["name"] == "certificate_issued")
+    assert certificate["components"][0] == {"type": "HEADER", "format": "DOCUMENT"}
+    assert all(line["category"] == "UTILITY" for line in lines)

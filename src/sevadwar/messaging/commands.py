@@ -1,8 +1,12 @@
-"""``sevadwar deadletters list|replay``: see and replay what failed too often (audited)."""
+"""``sevadwar deadletters list|replay``: see and replay what failed too often (audited).
+
+``sevadwar templates``: the utility templates to register with Meta, as the API takes them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +30,11 @@ def register(subparsers: Any) -> None:
         "--operator", required=True, help="who decides the replay (for the audit log)"
     )
     replay.set_defaults(func=run_replay)
+    templates = subparsers.add_parser(
+        "templates",
+        help="print the utility templates to register with Meta (message_templates API JSON)",
+    )
+    templates.set_defaults(func=run_templates)
 
 
 def _runtime() -> Any:
@@ -88,3 +97,28 @@ def replay_dead_items(session: Any, *, inbox: list[int], outbox: list[int], oper
         data={"inbox": inbox, "outbox": outbox, "replayed": count},
     )
     return count
+
+
+def run_templates(args: argparse.Namespace) -> int:
+    """One ``POST /{WABA-ID}/message_templates`` body per template and language, as JSON lines."""
+    from sevadwar.messaging.notices import templates
+
+    for template in templates().values():
+        for language, body in template.body.items():
+            components: list[dict[str, Any]] = []
+            if template.header == "document":
+                components.append({"type": "HEADER", "format": "DOCUMENT"})
+            examples = [f"<{name}>" for name in template.params]
+            components.append({"type": "BODY", "text": body, "example": {"body_text": [examples]}})
+            print(
+                json.dumps(
+                    {
+                        "name": template.name,
+                        "language": language,
+                        "category": "UTILITY",
+                        "components": components,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+    return 0
