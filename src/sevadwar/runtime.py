@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 import httpx
@@ -38,7 +39,12 @@ from sevadwar.payments.setup import build_payments
 from sevadwar.security.crypto import FieldCipher
 from sevadwar.settings import Settings
 from sevadwar.storage.base import utcnow
-from sevadwar.storage.db import SessionFactory, create_db_engine, create_session_factory
+from sevadwar.storage.db import (
+    SessionFactory,
+    bookkeeping_engine,
+    create_db_engine,
+    create_session_factory,
+)
 from sevadwar.storage.encrypted import use_field_cipher
 from sevadwar.workers.inbox import InboxWorker
 from sevadwar.workers.loop import Loop
@@ -64,6 +70,7 @@ class Runtime:
     blobs: BlobStore | None = None
     payments: PaymentContext | None = None
     webhook_http: httpx.Client | None = None
+    bookkeeping: Engine | None = None  # the sender's engine (PostgreSQL: commits without flush)
     wake_inbox: threading.Event = field(default_factory=threading.Event)
     wake_outbox: threading.Event = field(default_factory=threading.Event)
     wake_scheduler: threading.Event = field(default_factory=threading.Event)
@@ -83,16 +90,23 @@ class Runtime:
             )
         return senders
 
+    @cached_property
+    def sender_sessions(self) -> SessionFactory:
+        if self.bookkeeping is None:
+            return self.sessions
+        return create_session_factory(self.bookkeeping)
+
     def outbox_sender(self) -> OutboxSender:
+        sessions = self.sender_sessions
         limiters = {}
         if self.settings.whatsapp_phone_number_id:
             limiters["whatsapp"] = SharedRateLimiter(
-                self.sessions,
+                sessions,
                 f"whatsapp:{self.settings.whatsapp_phone_number_id}",
                 rate=self.settings.whatsapp_rate_per_second,
             )
         return OutboxSender(
-            self.sessions,
+            sessions,
             self.senders(),
             limiters,
             fallback_template=self.settings.whatsapp_fallback_template,
@@ -178,6 +192,8 @@ class Runtime:
             self.payments.close()
         if self.webhook_http is not None:
             self.webhook_http.close()
+        if self.bookkeeping is not None:
+            self.bookkeeping.dispose()
         self.engine.dispose()
 
 
@@ -256,4 +272,5 @@ def build_runtime(
         webhook_http=httpx.Client(  # department webhooks: no redirects, bounded time
             timeout=httpx.Timeout(10.0, connect=5.0), transport=webhook_transport
         ),
+        bookkeeping=bookkeeping_engine(settings.database_url, pool_size=settings.senders + 2),
     )

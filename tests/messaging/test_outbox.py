@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from sevadwar.app import create_app
 from sevadwar.audit.models import AuditEntry
@@ -248,3 +248,16 @@ def test_meta_down_for_a_while_then_everything_is_delivered_and_dead_letters_rep
     make_due(live)
     assert send_all(live) == 1
     assert fake.messages_to(USER.wa_id or "")[-1].body["text"]["body"] == "three"
+
+
+def test_only_the_senders_bookkeeping_skips_the_wal_flush(runtime: Runtime) -> None:
+    """Turns and acknowledged webhooks commit durably; the sender's marks need not wait."""
+    if runtime.settings.is_sqlite:
+        assert runtime.sender_sessions is runtime.sessions
+        return
+    show = text("SHOW synchronous_commit")
+    with transaction(runtime.sessions) as session:
+        assert session.execute(show).scalar_one() == "on"
+    with transaction(runtime.sender_sessions) as session:
+        assert session.execute(show).scalar_one() == "off"
+    assert runtime.outbox_sender().sessions is runtime.sender_sessions

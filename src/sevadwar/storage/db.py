@@ -37,7 +37,10 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
+def create_db_engine(url: str, *, pool_size: int = 10, durable_commits: bool = True) -> Engine:
+    """An engine with its pool. ``durable_commits=False`` (PostgreSQL only) returns from COMMIT
+    before the WAL reaches the disk: for bookkeeping whose loss in a *database* crash is harmless
+    (see :func:`bookkeeping_engine`). SQLite already syncs WAL commits lazily (``NORMAL``)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -57,7 +60,23 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        connect_args={} if durable_commits else {"options": "-c synchronous_commit=off"},
     )
+
+
+def bookkeeping_engine(url: str, *, pool_size: int) -> Engine | None:
+    """The outbox sender's engine on PostgreSQL: commits that do not wait for the WAL flush.
+
+    Everything the sender writes is bookkeeping about messages already committed durably: a
+    lease, "sent" after Meta accepted, a retry time. If PostgreSQL itself crashes, the last
+    fraction of a second of these may be lost, which resends a message Meta already accepted —
+    the duplicate window the sender has anyway (docs/operations.md). An application crash loses
+    nothing: the server has the commit. Waiting for the flush on every sent message made each
+    one cost a disk sync. None on SQLite (one writer; its commits are already lazy).
+    """
+    if make_url(url).get_backend_name() == "sqlite":
+        return None
+    return create_db_engine(url, pool_size=pool_size, durable_commits=False)
 
 
 def create_session_factory(engine: Engine) -> SessionFactory:
