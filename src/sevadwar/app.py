@@ -12,6 +12,7 @@ from sevadwar import __version__
 from sevadwar.api.routes import install as install_api
 from sevadwar.certificates.routes import router as verify_router
 from sevadwar.channels.simulator.routes import router as simulator_router
+from sevadwar.channels.whatsapp.routes import WebhookFastPath
 from sevadwar.channels.whatsapp.routes import router as whatsapp_router
 from sevadwar.dashboard.routes import router as dashboard_router
 from sevadwar.documents.routes import router as files_router
@@ -47,6 +48,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.add_middleware(WebhookFastPath)  # the hottest route skips the router
     app.include_router(ops_router)
     app.include_router(whatsapp_router)
     app.include_router(simulator_router)

@@ -159,3 +159,37 @@ def test_every_golden_payload_is_accepted_through_the_real_route(
     drain(runtime)
     states = {e.event_key: e.state for e in events(runtime)}
     assert set(states.values()) == {InboxState.DONE}, states
+
+
+def test_the_fast_path_keeps_the_routes_behaviour(client: TestClient, runtime: Runtime) -> None:
+    """POST skips the router (WebhookFastPath); other methods and a proxy prefix still work."""
+    assert client.put("/webhooks/whatsapp", content=b"{}").status_code == 405
+    body = wp.encode(wp.inbound_webhook(USER, wp.text_message(USER, "behind a proxy")))
+    prefixed = TestClient(client.app, root_path="/seva")
+    response = prefixed.post(
+        "/webhooks/whatsapp",
+        content=body,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, APP_SECRET)},
+    )
+    assert response.status_code == 200
+    assert [e.payload["messages"][0]["text"]["body"] for e in events(runtime)] == ["behind a proxy"]
+
+
+def test_an_unexpected_error_on_the_fast_path_is_a_500_and_stores_nothing(
+    client: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sevadwar.channels.whatsapp import routes
+
+    def broken(*_: object, **__: object) -> list[object]:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(routes, "split_events", broken)
+    body = wp.encode(wp.inbound_webhook(USER, wp.text_message(USER, "hi")))
+    quiet = TestClient(client.app, raise_server_exceptions=False)
+    response = quiet.post(
+        "/webhooks/whatsapp",
+        content=body,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, APP_SECRET)},
+    )
+    assert response.status_code == 500  # Meta retries; nothing half-stored
+    assert events(runtime) == []
