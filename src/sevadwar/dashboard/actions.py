@@ -8,11 +8,11 @@ event up after the commit (``queries.events_after``).
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, literal_column
+from sqlalchemy import insert, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -103,6 +103,16 @@ def _upsert(dialect: str) -> Any:
     )
 
 
+@cache
+def _event_insert(postgres: bool) -> Any:
+    """The event insert, built once; on PostgreSQL it stamps the transaction id, which the live
+    page uses to read events in commit order."""
+    statement = insert(DashboardEvent.__table__)
+    if postgres:
+        statement = statement.values(xid=literal_column("pg_current_xact_id()::text::bigint"))
+    return statement
+
+
 def record(session: Session, kind: Kind, *, at: datetime | None = None, **dims: Any) -> None:
     """Count ``kind`` in the caller's transaction: one upsert, one event row."""
     at = _aware(at) if at else utcnow()
@@ -124,7 +134,7 @@ def record(session: Session, kind: Kind, *, at: datetime | None = None, **dims: 
         }
         for d in deltas
     ]
-    session.execute(_upsert("postgresql" if postgres else "sqlite"), rows)
+    session.connection().execute(_upsert("postgresql" if postgres else "sqlite"), rows)
     application: Application | None = dims.get("application")
     service: Service | None = dims.get("service")
     payload = {
@@ -135,7 +145,37 @@ def record(session: Session, kind: Kind, *, at: datetime | None = None, **dims: 
         "service": application.service_id if application else (service.id if service else ""),
         "reference": application.reference if application else "",
     }
-    values: dict[str, Any] = {"kind": kind.value, "payload": payload, "at": at}
-    if postgres:
-        values["xid"] = literal_column("pg_current_xact_id()::text::bigint")
-    session.execute(insert(DashboardEvent).values(**values))
+    connection = session.connection()  # Core statements: the ORM's bulk machinery costs more
+    connection.execute(_event_insert(postgres), {"kind": kind.value, "payload": payload, "at": at})
+
+
+# Shards only spread concurrent writers; once a day is over nobody writes to it, so its shards
+# are folded into shard 0 (the sums do not change, so neither does any snapshot). Stocks are
+# folded too, and counters that came back to zero are dropped. PostgreSQL only: SQLite writes
+# shard 0 alone.
+_COMPACT = text(
+    """
+    WITH moved AS (
+        DELETE FROM dashboard_counters
+        WHERE (shard > 0 OR value = 0) AND (day = '' OR (day >= :since AND day < :today))
+        RETURNING day, metric, department, service, key, language, value
+    )
+    INSERT INTO dashboard_counters (day, metric, department, service, key, language, shard, value)
+    SELECT day, metric, department, service, key, language, 0, sum(value)
+    FROM moved GROUP BY day, metric, department, service, key, language HAVING sum(value) <> 0
+    ON CONFLICT (day, metric, department, service, key, language, shard)
+    DO UPDATE SET value = dashboard_counters.value + excluded.value
+    """
+)
+COMPACT_DAYS = 3  # past days looked at on each run (a few, in case runs were missed)
+
+
+def do_compact_counters(session: Session, *, now: datetime) -> int:
+    """Fold the shards of the stocks and of the last few finished days into shard 0; returns
+    the rows removed. Called by the scheduler's retention job."""
+    if session.get_bind().dialect.name != "postgresql":
+        return 0
+    today = metrics.ist_day(now)
+    since = metrics.ist_day(now - timedelta(days=COMPACT_DAYS))
+    result = session.execute(_COMPACT, {"today": today, "since": since})
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
