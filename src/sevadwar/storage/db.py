@@ -58,7 +58,9 @@ def create_db_engine(url: str, *, pool_size: int = 10, durable_commits: bool = T
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # The web process pings on checkout so a restarted database is a 503, not a 500; the
+        # sender's loop retries any error and the pool drops a dead connection, so it skips it.
+        pool_pre_ping=durable_commits,
         pool_recycle=1800,
         connect_args={} if durable_commits else {"options": "-c synchronous_commit=off"},
     )
@@ -72,7 +74,8 @@ def bookkeeping_engine(url: str, *, pool_size: int) -> Engine | None:
     fraction of a second of these may be lost, which resends a message Meta already accepted —
     the duplicate window the sender has anyway (docs/operations.md). An application crash loses
     nothing: the server has the commit. Waiting for the flush on every sent message made each
-    one cost a disk sync. None on SQLite (one writer; its commits are already lazy).
+    one cost a disk sync. No ping on checkout either (a round trip per message): the sender's
+    loop retries after an error. None on SQLite (one writer; its commits are already lazy).
     """
     if make_url(url).get_backend_name() == "sqlite":
         return None
