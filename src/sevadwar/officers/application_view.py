@@ -157,10 +157,11 @@ def _details(entry: AuditEntry, service: Service, officers: dict[int, Any], t: T
     stages = {s.id: s.name.get(t.language) for s in service.workflow.stages}
     parts: list[str] = []
     if "document" in data:
+        spec_id = str(data["document"])
         try:
-            parts.append(service.document(str(data["document"])).label.get(t.language))
-        except KeyError:
-            parts.append(str(data["document"]))
+            parts.append(service.document(spec_id).label.get(t.language))
+        except KeyError:  # not one of the service's documents: e.g. one sent in reply
+            parts.append(t.get(f"doc_{spec_id}", spec_id))
     if "accepted" in data:
         parts.append(t("doc_accepted") if data["accepted"] else t("doc_rejected"))
     if "from" in data and "to" in data:
