@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import e2e, ingest, scale
+from bench import e2e, ingest, scale, turn_cost
 from bench.common import (
     ROOT,
     git_commit,
@@ -66,7 +66,12 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
     if "ingest" not in skip:
         log("== webhook ingest")
         seconds = 4.0 if quick else 5.0
-        data["ingest"] = ingest.run(seconds=seconds, connections=(8, 32, 128), log=log)
+        data["ingest"] = ingest.run(seconds=seconds, connections=(8, 32, 64, 128), log=log)
+    if "turns" not in skip:
+        log("== CPU per turn, in process")
+        data["turn_cost"] = {
+            backend: turn_cost.measure(backend, 40) for backend in ("postgresql", "sqlite")
+        }
     if "e2e" not in skip:
         log("== end to end")
         data["e2e"] = e2e.run(
@@ -332,6 +337,30 @@ def e2e_section(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def turn_cost_section(data: dict[str, Any]) -> list[str]:
+    keys = [
+        ("inbox_ms_cpu_per_turn", "ms CPU per turn (inbox worker)"),
+        ("sender_ms_cpu_per_message", "ms CPU per message sent (sender, rendering only)"),
+        ("ms_cpu_per_turn_with_its_messages", "ms CPU per turn with its messages"),
+        ("turns_per_cpu_second", "turns per CPU-second"),
+        ("statements_per_turn", "SQL statements per turn"),
+        ("statements_per_message_sent", "SQL statements per message sent"),
+    ]
+    backends = list(data)
+    rows = [[label, *(fmt(data[b][key], 2) for b in backends)] for key, label in keys]
+    return [
+        "## 2a. CPU per turn, in process",
+        "",
+        "`bench/turn_cost.py`: 40 citizens play the four journeys in lockstep inside one process "
+        "(webhooks stored as the route stores them, the inbox worker and the outbox sender on one "
+        "thread, sending replaced by rendering the Graph API request). No HTTP, no load "
+        "generator: the app's own CPU (thread time) and statements per turn.",
+        "",
+        *table(["figure", *backends], rows),
+        "",
+    ]
+
+
 def scale_section(data: dict[str, Any]) -> list[str]:
     runs = data["runs"]
     lines = [
@@ -515,6 +544,8 @@ def markdown(data: dict[str, Any]) -> str:
     if "ingest" in data:
         section, best_pg = ingest_section(data["ingest"])
         body += section
+    if "turn_cost" in data:
+        body += turn_cost_section(data["turn_cost"])
     if "e2e" in data:
         body += e2e_section(data["e2e"])
     if "scale" in data:
@@ -534,7 +565,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="shorter steps (about 4 minutes)")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--skip", default="", help="comma-separated: ingest, e2e, scale, profile")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated: ingest, turns, e2e, scale, profile"
+    )
     parser.add_argument("--from-json", type=Path, default=None, help="only re-render a JSON result")
     args = parser.parse_args(argv)
     if args.from_json:

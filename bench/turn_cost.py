@@ -164,13 +164,11 @@ def play(
     return costs
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--citizens", type=int, default=40)
-    parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as folder, bench_database(args.backend, Path(folder)) as url:
+def measure(
+    backend: str, citizens: int, *, profile: cProfile.Profile | None = None
+) -> dict[str, float]:
+    """The cost figures of ``citizens`` playing their journeys on a fresh ``backend`` database."""
+    with tempfile.TemporaryDirectory() as folder, bench_database(backend, Path(folder)) as url:
         upgrade(url)
         settings = Settings(
             database_url=url,
@@ -183,18 +181,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         runtime = build_runtime(settings)
         try:
             play(runtime, 4, None, prefix=76)  # warm the caches and the statement cache
-            profile = cProfile.Profile(time.thread_time) if args.profile else None  # CPU, not wall
-            costs = play(runtime, args.citizens, profile, prefix=77)
+            return play(runtime, citizens, profile, prefix=77).summary()
         finally:
             runtime.close()
-    print(json.dumps({"backend": args.backend, **costs.summary()}, indent=2))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--citizens", type=int, default=40)
+    parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
+    args = parser.parse_args(argv)
+    profile = cProfile.Profile(time.thread_time) if args.profile else None  # CPU, not wall
+    figures = measure(args.backend, args.citizens, profile=profile)
+    print(json.dumps({"backend": args.backend, **figures}, indent=2))
     if profile is not None:
-        out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.profile)
-        print(out.getvalue())
-        out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(args.profile)
-        print(out.getvalue())
+        for order in ("cumulative", "tottime"):
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats(order).print_stats(args.profile)
+            print(out.getvalue())
     return 0
 
 
