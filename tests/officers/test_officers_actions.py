@@ -34,7 +34,9 @@ def test_the_application_page_shows_answers_documents_sla_and_history(desk: Desk
     page = clerk.get(f"/office/applications/{reference}")
     assert page.status_code == 200
     html = page.text
-    assert "Ramesh Kumar" in html
+    # what the citizen wrote carries its own language on a Hindi page (WCAG 3.1.2)
+    assert '<dd lang="en">Ramesh Kumar</dd>' in html
+    assert '<dd lang="hi">' in html  # a choice, shown in Hindi
     assert "XXXX-XXXX-0124" in html  # Aadhaar masked ...
     assert "234567890124" not in html  # ... never in full
     assert "आय प्रमाण पत्र" in html  # the service, in Hindi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -36,6 +37,15 @@ def format_datetime(value: datetime | None) -> str:
     return value.astimezone(IST).strftime("%d-%m-%Y %H:%M") if value else "—"
 
 
+_DEVANAGARI = re.compile("[\u0900-\u097f]")
+
+
+def script_language(value: object) -> str:
+    """``hi`` for text in Devanagari, else ``en``: the ``lang`` of what a citizen wrote, so a
+    screen reader on an English page reads their Hindi answers in Hindi (WCAG 3.1.2)."""
+    return "hi" if _DEVANAGARI.search(str(value)) else "en"
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -47,6 +57,7 @@ def environment() -> Environment:
     )
     env.filters["date"] = format_date
     env.filters["datetime"] = format_datetime
+    env.filters["script_lang"] = script_language
     return env
 
 
