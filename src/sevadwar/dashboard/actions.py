@@ -8,6 +8,7 @@ event up after the commit (``queries.events_after``).
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -19,11 +20,16 @@ from sqlalchemy.orm import Session
 from sevadwar.applications.models import Application
 from sevadwar.catalogue.schema import Service
 from sevadwar.dashboard import metrics
-from sevadwar.dashboard.metrics import AppState, Delta, Kind
+from sevadwar.dashboard.metrics import AppState, Delta, Kind, Metric
 from sevadwar.dashboard.models import DashboardCounter, DashboardEvent
 from sevadwar.storage.base import utcnow
 
 PG_SHARDS = 8  # hot counter rows are spread over this many rows on PostgreSQL
+# Counters keyed finely enough that two transactions rarely meet on one row: never sharded
+# (a decision-time bucket of one service on one day takes a handful of increments).
+UNSHARDED = frozenset(
+    {Metric.DECISION_TIME.value, Metric.REJECTION.value, Metric.COMPENSATION.value}
+)
 _KEY = ["day", "metric", "department", "service", "key", "language", "shard"]
 
 
@@ -119,6 +125,9 @@ def record(session: Session, kind: Kind, *, at: datetime | None = None, **dims: 
     deltas = metrics.merge(deltas_for(kind, at=at, **dims))
     if not deltas:
         return
+    count = int(dims.get("count", 1))  # several of the same event at once (a send batch)
+    if count != 1:
+        deltas = [replace(d, value=d.value * count) for d in deltas]
     postgres = session.get_bind().dialect.name == "postgresql"
     shard = random.randrange(PG_SHARDS) if postgres else 0  # noqa: S311 - spreading, not secrecy
     rows = [
@@ -129,7 +138,7 @@ def record(session: Session, kind: Kind, *, at: datetime | None = None, **dims: 
             "service": d.service,
             "key": d.key,
             "language": d.language,
-            "shard": shard,
+            "shard": 0 if d.metric in UNSHARDED else shard,
             "value": d.value,
         }
         for d in deltas

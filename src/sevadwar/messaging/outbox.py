@@ -217,13 +217,27 @@ def release(session: Session, message_ids: Sequence[int]) -> None:
 
 
 def mark_sent(
-    session: Session, message_id: int, provider_message_id: str, *, now: datetime | None = None
+    session: Session,
+    message_id: int,
+    provider_message_id: str,
+    *,
+    now: datetime | None = None,
+    counted: bool = True,
 ) -> None:
+    """Meta accepted the message. With ``counted=False`` the dashboard is told separately
+    (the sender counts a whole batch at once: :func:`count_sent`)."""
     now = now or utcnow()
     session.execute(
         _MARK_SENT, {"p_id": message_id, "p_provider_id": provider_message_id or None, "p_now": now}
     )
-    record(session, Kind.MESSAGE_SENT, at=now)
+    if counted:
+        record(session, Kind.MESSAGE_SENT, at=now)
+
+
+def count_sent(session: Session, sent: int, *, now: datetime | None = None) -> None:
+    """Count ``sent`` messages on the dashboard in one statement pair, not two per message."""
+    if sent:
+        record(session, Kind.MESSAGE_SENT, at=now or utcnow(), count=sent)
 
 
 _OUTBOX_TABLE = cast(Table, OutboxMessage.__table__)
