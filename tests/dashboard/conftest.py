@@ -1,5 +1,6 @@
-"""A live ``sevadwar serve`` and Debian's Chromium for the dashboard's browser test (the same
-set-up as ``tests/browser``, whose fixtures are not visible from this folder)."""
+"""A live ``sevadwar serve`` wired to the fake WhatsApp Graph API, and Debian's Chromium, for the
+dashboard's browser test (the same set-up as ``tests/browser``, whose fixtures are not visible
+from this folder)."""
 
 from __future__ import annotations
 
@@ -20,21 +21,47 @@ from browser.support import (
     sevadwar_command,
     sevadwar_env,
 )
+from sevadwar.fakes.graph_api import run_fake_graph
+from sevadwar.fakes.graph_state import FakeConfig, FakeGraph
 
 START_TIMEOUT = 45.0
+ACCESS_TOKEN = "dashboard-test-token"
+APP_SECRET = "dashboard-test-app-secret"
 
 
 @pytest.fixture(scope="session")
-def dashboard_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Path]]:
+def fake_graph() -> Iterator[tuple[FakeGraph, str]]:
+    """The fake Graph API: it receives the server's replies and sends signed status webhooks."""
+    with run_fake_graph(config=FakeConfig(access_token=ACCESS_TOKEN, app_secret=APP_SECRET)) as (
+        fake,
+        url,
+    ):
+        yield fake, url
+
+
+@pytest.fixture(scope="session")
+def dashboard_server(
+    tmp_path_factory: pytest.TempPathFactory, fake_graph: tuple[FakeGraph, str]
+) -> Iterator[tuple[LiveServer, Path]]:
     folder = tmp_path_factory.mktemp("dashboard-server")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = folder / "server.log"
+    fake, fake_url = fake_graph
+    fake.configure(webhook_url=f"{url}/webhooks/whatsapp")
     with log.open("wb") as out:
         process = subprocess.Popen(
             sevadwar_command("serve", "--host", "127.0.0.1", "--port", str(port)),
             cwd=folder,
-            env=sevadwar_env(folder, SEVADWAR_PUBLIC_URL=url),
+            env=sevadwar_env(
+                folder,
+                SEVADWAR_PUBLIC_URL=url,
+                SEVADWAR_WHATSAPP_ACCESS_TOKEN=ACCESS_TOKEN,
+                SEVADWAR_WHATSAPP_PHONE_NUMBER_ID=fake.config.number.phone_number_id,
+                SEVADWAR_WHATSAPP_APP_SECRET=APP_SECRET,
+                SEVADWAR_WHATSAPP_VERIFY_TOKEN="dashboard-verify",
+                SEVADWAR_WHATSAPP_API_BASE_URL=f"{fake_url}/v24.0",
+            ),
             stdout=out,
             stderr=subprocess.STDOUT,
         )

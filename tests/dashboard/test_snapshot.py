@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
+from typing import Any
 
 import pytest
-from dashboard_support import SYSTEM, load, snapshot, submit
-from sqlalchemy import select
+from dashboard_support import SYSTEM, ist_today, load, snapshot, submit
+from sqlalchemy import func, select
 
 from sevadwar.channels.base import DeliveryStatus, Text
-from sevadwar.dashboard.actions import record
+from sevadwar.dashboard.actions import do_compact_counters, record
 from sevadwar.dashboard.metrics import Kind, Metric
-from sevadwar.dashboard.models import DashboardEvent
+from sevadwar.dashboard.models import DashboardCounter, DashboardEvent
 from sevadwar.dashboard.queries import events_after
-from sevadwar.dashboard.snapshot import NOW, PERIOD, TODAY, Scope, apply_event
+from sevadwar.dashboard.snapshot import NOW, PERIOD, TODAY, Period, Scope, apply_event
 from sevadwar.messaging.outbox import (
     Recipient,
     enqueue,
@@ -129,3 +131,41 @@ def test_department_scope_hides_other_departments(runtime: Runtime) -> None:
     assert everyone.get(TODAY, Metric.RECEIVED) == 2
     assert revenue.get(TODAY, Metric.RECEIVED) == 1
     assert {key[2] for key in revenue.counters} <= {"revenue", ""}
+
+
+def test_compacting_shards_keeps_every_sum(runtime: Runtime) -> None:
+    """The scheduler folds the write shards of finished days (and the stocks) into shard 0: the
+    snapshot is unchanged, today is left alone, and on PostgreSQL the rows shrink."""
+    runtime.clock.advance(days=-2)  # type: ignore[attr-defined]
+    for _ in range(12):
+        submit(runtime)
+    runtime.clock.advance(days=2)  # type: ignore[attr-defined]
+    for _ in range(12):
+        submit(runtime, language="en")
+    today = ist_today(runtime)
+    period = Period(today, today - timedelta(days=5), today)
+
+    def rows(where: Any = True) -> int:
+        with runtime.sessions() as session:
+            return int(
+                session.scalar(select(func.count()).select_from(DashboardCounter).where(where)) or 0
+            )
+
+    before, _ = snapshot(runtime, period=period)
+    today_rows = rows(DashboardCounter.day == today.isoformat())
+    total = rows()
+    with transaction(runtime.sessions) as session:
+        removed = do_compact_counters(session, now=runtime.clock())
+    after, _ = snapshot(runtime, period=period)
+    assert after.counters == before.counters
+    assert before.get(PERIOD, Metric.RECEIVED) == 24
+    assert rows(DashboardCounter.day == today.isoformat()) == today_rows  # today untouched
+    with runtime.sessions() as session:
+        postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        assert removed > 0
+        assert rows() < total
+        assert rows((DashboardCounter.shard > 0) & (DashboardCounter.day < today.isoformat())) == 0
+    else:
+        assert removed == 0
+        assert rows() == total

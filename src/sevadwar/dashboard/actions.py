@@ -11,9 +11,9 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, literal_column, text
+from sqlalchemy import Table, insert, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -113,7 +113,7 @@ def _upsert(dialect: str) -> Any:
 def _event_insert(postgres: bool) -> Any:
     """The event insert, built once; on PostgreSQL it stamps the transaction id, which the live
     page uses to read events in commit order."""
-    statement = insert(DashboardEvent.__table__)
+    statement = insert(cast(Table, DashboardEvent.__table__))
     if postgres:
         statement = statement.values(xid=literal_column("pg_current_xact_id()::text::bigint"))
     return statement

@@ -8,6 +8,8 @@ metric's own sub-dimension (a status, a stage, a funnel step, an hour, an error 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -33,7 +35,7 @@ class Metric(StrEnum):
     RECEIVED = "received"  # key "" · by language
     RECEIVED_HOUR = "received_hour"  # key HH (IST)
     DISPOSED = "disposed"  # key approved | rejected | issued
-    DECISION_TIME = "decision_time"  # key histogram bucket (hours, see BUCKET_HOURS)
+    DECISION_TIME = "decision_log"  # key log-scale bucket index of seconds (see bucket_of)
     REJECTION = "rejection"  # key reason code
     COMPENSATION = "compensation"  # rupees owed on applications decided late
     BREACHES = "breaches"  # key stage: escalations on that day
@@ -53,8 +55,13 @@ class Metric(StrEnum):
 
 
 STOCK = ""
-# Upper edges of the time-to-decision histogram, in hours; the last bucket is open-ended.
-BUCKET_HOURS = (1, 4, 8, 24, 48, 72, 120, 168, 240, 336, 504, 720, 1440)
+# Time to decision is kept as a log-scale histogram of seconds (HDR-style): bucket ``i`` >= 1
+# holds [GROWTH**i, GROWTH**(i+1)) seconds, bucket 0 holds [0, GROWTH). Any value inside a
+# bucket is within RESOLUTION (5 %) of any other, so a percentile interpolated within its bucket
+# is within 5 % of the exact one (or 1.05 s in bucket 0). A year is bucket 354.
+GROWTH = 1.05
+RESOLUTION = GROWTH - 1
+_LOG_GROWTH = math.log(GROWTH)
 THROTTLE_CODES = frozenset({130429, 131056, 80007})
 DISPOSED_STATUSES = ("approved", "rejected", "issued")
 
@@ -113,11 +120,40 @@ def ist_hour(at: datetime) -> str:
     return f"{at.astimezone(IST).hour:02d}"
 
 
-def bucket_of(hours: float) -> str:
-    for edge in BUCKET_HOURS:
-        if hours <= edge:
-            return str(edge)
-    return "inf"
+def bucket_of(seconds: float) -> int:
+    """The log-scale bucket holding ``seconds`` (see ``GROWTH``)."""
+    if seconds < GROWTH:
+        return 0
+    index = int(math.log(seconds) / _LOG_GROWTH)
+    while GROWTH ** (index + 1) <= seconds:  # floating-point edges: settle exactly
+        index += 1
+    while index > 1 and GROWTH**index > seconds:
+        index -= 1
+    return index
+
+
+def bucket_bounds(index: int) -> tuple[float, float]:
+    """``[low, high)`` seconds of a bucket."""
+    return (0.0 if index <= 0 else GROWTH**index, GROWTH ** (max(index, 0) + 1))
+
+
+def quantile(histogram: Mapping[int, int], q: float) -> float | None:
+    """The ``q`` quantile (nearest rank) of a bucketed histogram, interpolated linearly within
+    its bucket: within ``RESOLUTION`` of the exact value (bucket 0: within 1.05 s)."""
+    total = sum(n for n in histogram.values() if n > 0)
+    if total <= 0:
+        return None
+    target = max(q * total, 1e-9)
+    running = 0
+    for index in sorted(histogram):
+        count = histogram[index]
+        if count <= 0:
+            continue
+        if running + count >= target:
+            low, high = bucket_bounds(index)
+            return low + (high - low) * (target - running) / count
+        running += count
+    return bucket_bounds(max(histogram))[1]
 
 
 def compensation_for_due_day(due_day: str, today: date) -> int:
@@ -177,11 +213,11 @@ def decided(
     before: AppState, after: AppState, at: datetime, *, reason: str, due_at: datetime
 ) -> list[Delta]:
     day = ist_day(at)
-    hours = max((at - before.submitted_at).total_seconds(), 0) / 3600
+    seconds = max((at - before.submitted_at).total_seconds(), 0)
     out = [
         *_leave_open(before),
         _d(Metric.DISPOSED, day, after, after.status),
-        _d(Metric.DECISION_TIME, day, after, bucket_of(hours)),
+        _d(Metric.DECISION_TIME, day, after, str(bucket_of(seconds))),
     ]
     if after.status == "rejected":
         out.append(_d(Metric.REJECTION, day, after, reason or "other"))

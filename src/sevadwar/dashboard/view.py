@@ -13,8 +13,13 @@ import yaml
 
 from sevadwar.applications.workflow import rejection_reasons
 from sevadwar.catalogue.catalogue import Catalogue
-from sevadwar.dashboard.metrics import BUCKET_HOURS, Metric, compensation_for_due_day
-from sevadwar.dashboard.snapshot import NOW, PERIOD, TODAY, Snapshot
+from sevadwar.dashboard.metrics import (
+    RESOLUTION,
+    Metric,
+    compensation_for_due_day,
+    quantile,
+)
+from sevadwar.dashboard.snapshot import NOW, PERIOD, TODAY, CounterKey, Snapshot
 
 FUNNEL_STEPS = (
     "started",
@@ -26,6 +31,8 @@ FUNNEL_STEPS = (
     "paid",
 )
 SERVICE_STEPS = ("service_chosen", "form_completed", "documents", "submitted", "paid")
+# Before a service is chosen nobody knows which one the citizen wants: counted without a service.
+GLOBAL_STEPS = ("started", "consented")
 MESSAGE_KEYS = ("sent", "delivered", "read", "failed", "send_failed", "throttled", "retried")
 LANGUAGES = ("hi", "en", "hinglish")
 
@@ -67,28 +74,45 @@ def rupees(paise: int) -> str:
     return f"{paise / 100:,.0f}"
 
 
-def percentile_label(t: Texts, histogram: dict[str, int], q: float) -> str:
-    total = sum(histogram.values())
-    if not total:
+def duration_label(t: Texts, seconds: float | None) -> str:
+    """A duration rounded to what a 5 % estimate can say (two or three significant figures)."""
+    if seconds is None:
         return "—"
-    running = 0
-    for edge in (*[str(e) for e in BUCKET_HOURS], "inf"):
-        running += histogram.get(edge, 0)
-        if running >= q * total:
-            if edge == "inf":
-                return t("over_days", days=BUCKET_HOURS[-1] // 24)
-            hours = int(edge)
-            return (
-                t("up_to_hours", hours=hours) if hours < 48 else t("up_to_days", days=hours // 24)
-            )
-    return "—"
+    if seconds < 3600:
+        return t("duration_minutes", n=f"{max(seconds / 60, 1):.0f}")
+    hours = seconds / 3600
+    if hours < 48:
+        return t("duration_hours", n=f"{hours:.1f}" if hours < 10 else f"{hours:.0f}")
+    days = hours / 24
+    return t("duration_days", n=f"{days:.1f}" if days < 10 else f"{days:.0f}")
+
+
+def _drop(previous: int, reached: int) -> str:
+    return f"{(previous - reached) / previous:.0%}" if previous and reached <= previous else "—"
 
 
 def _drill(**params: str) -> str:
     return "/dashboard/applications?" + urlencode({k: v for k, v in params.items() if v})
 
 
-def _sum_by(snapshot: Snapshot, bucket: str, metric: Metric, index: int) -> dict[str, int]:
+class _Counters:
+    """The snapshot's counters grouped once by (bucket, metric): the view asks for a few dozen
+    metrics, and scanning every counter for each would cost more than the page's queries."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        groups: dict[tuple[str, str], list[tuple[CounterKey, int]]] = defaultdict(list)
+        for key, value in snapshot.counters.items():
+            groups[(key[0], key[1])].append((key, value))
+        self._groups = dict(groups)
+
+    def items(self, bucket: str, metric: str) -> list[tuple[CounterKey, int]]:
+        return self._groups.get((bucket, metric), [])
+
+    def get(self, bucket: str, metric: str) -> int:
+        return sum(value for _, value in self.items(bucket, metric))
+
+
+def _sum_by(snapshot: _Counters, bucket: str, metric: Metric, index: int) -> dict[str, int]:
     out: dict[str, int] = defaultdict(int)
     for key, value in snapshot.items(bucket, metric):
         out[key[index]] += value
@@ -103,6 +127,7 @@ def build_view(
 ) -> dict[str, Any]:
     lang = t.language
     period = snapshot.period
+    counters = _Counters(snapshot)
     span = {"from": period.start.isoformat(), "to": period.end.isoformat()}
     today = {"from": period.today.isoformat(), "to": period.today.isoformat()}
 
@@ -123,12 +148,12 @@ def build_view(
     def stage_name(stage_id: str) -> str:
         return stage_names.get(stage_id) or stage_id or "—"
 
-    g = snapshot.get
+    g = counters.get
     open_now = g(NOW, Metric.OPEN_STATUS)
     breached_now = g(NOW, Metric.OPEN_BREACHED)
     accruing = sum(
         value * compensation_for_due_day(key[KEY], period.today)
-        for key, value in snapshot.items(NOW, Metric.OPEN_DUE)
+        for key, value in counters.items(NOW, Metric.OPEN_DUE)
     )
     tiles = [
         Tile(
@@ -188,8 +213,8 @@ def build_view(
     ]
 
     # pendency
-    open_by_dept = _sum_by(snapshot, NOW, Metric.OPEN_STATUS, DEPT)
-    breached_by_dept = _sum_by(snapshot, NOW, Metric.OPEN_BREACHED, DEPT)
+    open_by_dept = _sum_by(counters, NOW, Metric.OPEN_STATUS, DEPT)
+    breached_by_dept = _sum_by(counters, NOW, Metric.OPEN_BREACHED, DEPT)
     departments = [
         {
             "id": d,
@@ -203,10 +228,10 @@ def build_view(
             set(open_by_dept) | set(breached_by_dept), key=lambda d: -open_by_dept.get(d, 0)
         )
     ]
-    open_by_svc = _sum_by(snapshot, NOW, Metric.OPEN_STATUS, SVC)
-    breached_by_svc = _sum_by(snapshot, NOW, Metric.OPEN_BREACHED, SVC)
+    open_by_svc = _sum_by(counters, NOW, Metric.OPEN_STATUS, SVC)
+    breached_by_svc = _sum_by(counters, NOW, Metric.OPEN_BREACHED, SVC)
     comp_by_svc: dict[str, int] = defaultdict(int)
-    for key, value in snapshot.items(NOW, Metric.OPEN_DUE):
+    for key, value in counters.items(NOW, Metric.OPEN_DUE):
         comp_by_svc[key[SVC]] += value * compensation_for_due_day(key[KEY], period.today)
     services = [
         {
@@ -222,8 +247,8 @@ def build_view(
             set(open_by_svc) | set(breached_by_svc), key=lambda s: -open_by_svc.get(s, 0)
         )
     ]
-    open_by_stage = _sum_by(snapshot, NOW, Metric.OPEN_STAGE, KEY)
-    breached_by_stage = _sum_by(snapshot, NOW, Metric.OPEN_BREACHED, KEY)
+    open_by_stage = _sum_by(counters, NOW, Metric.OPEN_STAGE, KEY)
+    breached_by_stage = _sum_by(counters, NOW, Metric.OPEN_BREACHED, KEY)
     stages = [
         {
             "id": s,
@@ -239,20 +264,21 @@ def build_view(
     ]
     statuses = [
         {"id": s, "name": t(f"status_{s}"), "count": n, "href": _drill(tile="open", status=s)}
-        for s, n in sorted(_sum_by(snapshot, NOW, Metric.OPEN_STATUS, KEY).items())
+        for s, n in sorted(_sum_by(counters, NOW, Metric.OPEN_STATUS, KEY).items())
         if n
     ]
 
-    # decisions
-    histograms: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for key, value in snapshot.items(PERIOD, Metric.DECISION_TIME):
-        histograms[key[SVC]][key[KEY]] += value
+    # decisions: percentiles from the log-scale histogram (within RESOLUTION of the exact ones)
+    histograms: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for key, value in counters.items(PERIOD, Metric.DECISION_TIME):
+        if key[KEY].isdigit():
+            histograms[key[SVC]][int(key[KEY])] += value
     decisions = [
         {
             "name": service_name(s),
             "count": sum(h.values()),
-            "median": percentile_label(t, h, 0.5),
-            "p90": percentile_label(t, h, 0.9),
+            "median": duration_label(t, quantile(h, 0.5)),
+            "p90": duration_label(t, quantile(h, 0.9)),
         }
         for s, h in sorted(histograms.items(), key=lambda item: -sum(item[1].values()))
     ]
@@ -265,44 +291,68 @@ def build_view(
             "count": n,
         }
         for code, n in sorted(
-            _sum_by(snapshot, PERIOD, Metric.REJECTION, KEY).items(), key=lambda i: -i[1]
+            _sum_by(counters, PERIOD, Metric.REJECTION, KEY).items(), key=lambda i: -i[1]
         )
         if n
     ]
 
-    # funnel
-    steps = _sum_by(snapshot, PERIOD, Metric.FUNNEL, KEY)
+    # funnel: today and the period; the steps after the service choice also per service
+    steps = {b: _sum_by(counters, b, Metric.FUNNEL, KEY) for b in (TODAY, PERIOD)}
     funnel = []
-    previous = 0
+    previous = {TODAY: 0, PERIOD: 0}
     for step in FUNNEL_STEPS:
-        reached = steps.get(step, 0)
-        drop = f"{(previous - reached) / previous:.0%}" if previous and reached <= previous else "—"
-        funnel.append({"id": step, "name": t(f"step_{step}"), "count": reached, "drop": drop})
-        previous = reached
+        row: dict[str, Any] = {
+            "id": step,
+            "name": t(f"step_{step}"),
+            "per_service": step not in GLOBAL_STEPS,
+        }
+        for b in (TODAY, PERIOD):
+            reached = steps[b].get(step, 0)
+            row[b] = reached
+            row[f"{b}_drop"] = _drop(previous[b], reached)
+            previous[b] = reached
+        row["count"] = row[PERIOD]
+        funnel.append(row)
     per_service: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for key, value in snapshot.items(PERIOD, Metric.FUNNEL):
+    for key, value in counters.items(PERIOD, Metric.FUNNEL):
         if key[SVC] and key[KEY] in SERVICE_STEPS:
             per_service[key[SVC]][key[KEY]] += value
-    funnel_services = [
-        {"name": service_name(s), "counts": [counts.get(step, 0) for step in SERVICE_STEPS]}
-        for s, counts in sorted(per_service.items(), key=lambda i: -i[1].get("service_chosen", 0))
-    ]
+    funnel_services = []
+    for s, counts in sorted(per_service.items(), key=lambda i: -i[1].get("service_chosen", 0)):
+        cells = []
+        before = 0
+        for number, step in enumerate(SERVICE_STEPS):
+            reached = counts.get(step, 0)
+            cells.append({"count": reached, "drop": _drop(before, reached) if number else ""})
+            before = reached
+        funnel_services.append({"name": service_name(s), "cells": cells})
 
     # messages, languages, hours
-    message_counts = _sum_by(snapshot, PERIOD, Metric.MESSAGES, KEY)
-    messages = [{"id": k, "name": t(k), "count": message_counts.get(k, 0)} for k in MESSAGE_KEYS]
-    errors = sorted(
-        _sum_by(snapshot, PERIOD, Metric.MESSAGE_ERROR, KEY).items(), key=lambda i: -i[1]
-    )
-    by_language = _sum_by(snapshot, PERIOD, Metric.RECEIVED, LANG)
+    message_counts = {b: _sum_by(counters, b, Metric.MESSAGES, KEY) for b in (TODAY, PERIOD)}
+    messages = [
+        {
+            "id": k,
+            "name": t(k),
+            "today": message_counts[TODAY].get(k, 0),
+            "count": message_counts[PERIOD].get(k, 0),
+        }
+        for k in MESSAGE_KEYS
+    ]
+    error_counts = {b: _sum_by(counters, b, Metric.MESSAGE_ERROR, KEY) for b in (TODAY, PERIOD)}
+    errors = [
+        (code, error_counts[TODAY].get(code, 0), n)
+        for code, n in sorted(error_counts[PERIOD].items(), key=lambda i: -i[1])
+        if n
+    ]
+    by_language = _sum_by(counters, PERIOD, Metric.RECEIVED, LANG)
     languages = [
         {"name": t(f"lang_{code}"), "count": by_language.get(code, 0)} for code in LANGUAGES
     ]
     other = sum(n for code, n in by_language.items() if code not in LANGUAGES)
     if other:
         languages.append({"name": t("lang_other"), "count": other})
-    app_hours = _sum_by(snapshot, PERIOD, Metric.RECEIVED_HOUR, KEY)
-    msg_hours = _sum_by(snapshot, PERIOD, Metric.MESSAGE_HOUR, KEY)
+    app_hours = _sum_by(counters, PERIOD, Metric.RECEIVED_HOUR, KEY)
+    msg_hours = _sum_by(counters, PERIOD, Metric.MESSAGE_HOUR, KEY)
     hours = [
         {
             "hour": f"{h:02d}",
@@ -321,6 +371,7 @@ def build_view(
         "reasons": reasons,
         "funnel": funnel,
         "service_steps": [t(f"step_{s}") for s in SERVICE_STEPS],
+        "resolution": f"{RESOLUTION:.0%}",
         "funnel_services": funnel_services,
         "messages": messages,
         "errors": errors,

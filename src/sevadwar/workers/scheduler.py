@@ -22,7 +22,7 @@ from sevadwar.channels.base import Text
 from sevadwar.conversation.models import Conversation
 from sevadwar.conversation.prompts import Prompts
 from sevadwar.conversation.state import DRAFT_STEPS, State
-from sevadwar.dashboard.actions import record
+from sevadwar.dashboard.actions import do_compact_counters, record
 from sevadwar.dashboard.metrics import Kind
 from sevadwar.dashboard.models import DashboardEvent
 from sevadwar.messaging.models import InboxEvent, InboxState, OutboxMessage, OutboxState
@@ -182,4 +182,5 @@ class Scheduler:
                 delete(DashboardEvent).where(DashboardEvent.at < now - DASHBOARD_EVENT_RETENTION)
             )
             purged += result.rowcount or 0  # type: ignore[attr-defined]
+            do_compact_counters(session, now=now)  # dashboard shards of finished days
             return purged
