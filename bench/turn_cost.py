@@ -176,6 +176,7 @@ def measure(
             whatsapp_app_secret=APP_SECRET,  # type: ignore[arg-type]
             whatsapp_access_token="bench",  # type: ignore[arg-type]
             whatsapp_phone_number_id=PHONE_NUMBER_ID,
+            whatsapp_rate_per_second=1000,  # Meta's highest tier, as in bench/e2e.py
             _env_file=None,  # type: ignore[call-arg]
         )
         runtime = build_runtime(settings)
