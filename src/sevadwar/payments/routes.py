@@ -14,10 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import cache
-from html import escape
-from importlib import resources
-from string import Template
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
@@ -28,7 +24,7 @@ from sevadwar.payments.context import PaymentContext
 from sevadwar.payments.display import format_ist, format_rupees
 from sevadwar.payments.messages import payment_text
 from sevadwar.payments.providers.sandbox import SandboxGateway, SignedWebhook
-from sevadwar.payments.providers.sandbox_page import render_message
+from sevadwar.payments.providers.sandbox_page import notice_page, render_message
 from sevadwar.payments.providers.sandbox_routes import SECURITY_HEADERS, Deliver, sandbox_router
 from sevadwar.payments.queries import payment_by_receipt
 from sevadwar.payments.states import StoredState
@@ -87,17 +83,12 @@ def payment_return() -> HTMLResponse:
     return HTMLResponse(render_message("confirming"), headers=SECURITY_HEADERS)
 
 
-@cache
-def _notice_template() -> Template:
-    return Template(resources.files("sevadwar.payments").joinpath("notice.html").read_text("utf-8"))
-
-
 def _notice(title_key: str, message_hi: str, message_en: str, status_code: int) -> HTMLResponse:
-    html = _notice_template().substitute(
-        title_hi=escape(payment_text("receipt", title_key, "hi")),
-        title_en=escape(payment_text("receipt", title_key, "en")),
-        message_hi=escape(message_hi),
-        message_en=escape(message_en),
+    html = notice_page(
+        title_hi=payment_text("receipt", title_key, "hi"),
+        title_en=payment_text("receipt", title_key, "en"),
+        message_hi=message_hi,
+        message_en=message_en,
     )
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 

@@ -64,9 +64,19 @@ def render_checkout(link: SandboxLink, *, action: str, token: str, status: str |
 
 def render_message(message_key: str) -> str:
     """A page with one announcement: ``result_paid``, ``already_paid``, ``expired``, …"""
-    values = _bilingual("page_title")
-    values.update(
-        message_hi=escape(payment_text("checkout", message_key, "hi")),
-        message_en=escape(payment_text("checkout", message_key, "en")),
+    return notice_page(
+        title_hi=payment_text("checkout", "page_title", "hi"),
+        title_en=payment_text("checkout", "page_title", "en"),
+        message_hi=payment_text("checkout", message_key, "hi"),
+        message_en=payment_text("checkout", message_key, "en"),
     )
-    return _template("sandbox_message.html").substitute(values)
+
+
+def notice_page(*, title_hi: str, title_en: str, message_hi: str, message_en: str) -> str:
+    """A bilingual page with a title and one message (escaped here): the payment pages' notices."""
+    return _template("sandbox_message.html").substitute(
+        page_title_hi=escape(title_hi),
+        page_title_en=escape(title_en),
+        message_hi=escape(message_hi),
+        message_en=escape(message_en),
+    )
