@@ -265,9 +265,11 @@ def _claim_statement(dialect: str) -> Select[InboxEvent]:
     # Start the scan at the oldest pending event (an index lookup): without this bound the
     # planner walks the primary key from the first event ever stored, skipping every done row.
     pending = aliased(InboxEvent)
-    oldest_pending = (
-        select(func.min(pending.id + 0))
+    oldest_pending = (  # one step in ix_inbox_pending_id
+        select(pending.id)
         .where(pending.state == InboxState.PENDING)
+        .order_by(pending.id)
+        .limit(1)
         .scalar_subquery()
     )
     statement = (

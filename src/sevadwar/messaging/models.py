@@ -56,6 +56,12 @@ class InboxEvent(Base):
             postgresql_where=text("state = 'pending'"),
             sqlite_where=text("state = 'pending'"),
         ),
+        Index(  # where the claim's scan starts: the oldest pending event, in one index step
+            "ix_inbox_pending_id",
+            "id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
         Index("ix_inbox_state_received", "state", "received_at"),
     )
 
@@ -94,6 +100,12 @@ class OutboxMessage(Base):
         Index(
             "ix_outbox_unsent",
             "citizen_key",
+            "id",
+            postgresql_where=text("state IN ('pending', 'sending')"),
+            sqlite_where=text("state IN ('pending', 'sending')"),
+        ),
+        Index(  # where the claim's scan starts: the oldest unsent message, in one index step
+            "ix_outbox_unsent_id",
             "id",
             postgresql_where=text("state IN ('pending', 'sending')"),
             sqlite_where=text("state IN ('pending', 'sending')"),

@@ -117,8 +117,12 @@ def _claimable_statement(dialect: str, limit: int) -> Select[OutboxMessage]:
         )
     )
     unsent = aliased(OutboxMessage)
-    oldest_unsent = (
-        select(func.min(unsent.id + 0)).where(unsent.state.in_(_UNSENT)).scalar_subquery()
+    oldest_unsent = (  # one step in ix_outbox_unsent_id
+        select(unsent.id)
+        .where(unsent.state.in_(_UNSENT))
+        .order_by(unsent.id)
+        .limit(1)
+        .scalar_subquery()
     )
     statement = (
         select(OutboxMessage)
