@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from sevadwar.applications.models import Application
 from sevadwar.channels.base import CtaUrl, DocumentMessage, Outbound, Text
-from sevadwar.conversation.models import Conversation
+from sevadwar.messaging.notices import recipient_of as citizen_recipient
 from sevadwar.messaging.outbox import Recipient
 from sevadwar.payments.display import format_ist, format_rupees
 from sevadwar.payments.messages import payment_text
@@ -18,19 +18,7 @@ _CTA_BODY = 1024  # WhatsApp's limit for an interactive body
 
 def recipient_of(session: Session, application: Application) -> Recipient:
     """The citizen's address on the channel the application came from."""
-    conversation = session.get(Conversation, application.citizen_key)
-    recipient = Recipient(
-        citizen_key=application.citizen_key,
-        channel=application.channel,
-        wa_id=conversation.wa_id if conversation else None,
-        user_id=conversation.user_id if conversation else None,
-    )
-    if application.channel == "whatsapp" and not (recipient.wa_id or recipient.user_id):
-        # On WhatsApp the key is the business-scoped user id (or the wa_id when Meta sent none).
-        return Recipient(
-            application.citizen_key, application.channel, user_id=application.citizen_key
-        )
-    return recipient
+    return citizen_recipient(session, application.citizen_key, application.channel)
 
 
 def link_message(payment: Payment, service_name: str, language: str) -> CtaUrl:
