@@ -4,7 +4,8 @@
 ``shard`` rows so concurrent transactions rarely wait on the same row (reads sum the shards).
 ``dashboard_events`` is the ordered feed of those changes for the live page: on PostgreSQL each
 row also records its transaction id, so a reader can tell which rows can no longer be preceded
-by a commit still in flight (see ``queries.py``).
+by a commit still in flight (see ``queries.py``). ``dashboard_rollups`` sums closed days into
+aligned blocks so that a period is read as a few blocks rather than day by day (``rollups.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,31 @@ class DashboardCounter(Base):
     language: Mapped[str] = mapped_column(String(8), primary_key=True)
     shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class DashboardRollup(Base):
+    """The counters of ``span`` closed days from ``first_day``, summed over days and shards."""
+
+    __tablename__ = "dashboard_rollups"
+
+    span: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    first_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(24), primary_key=True)
+    department: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service: Mapped[str] = mapped_column(String(48), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class DashboardRollupBlock(Base):
+    """A block built (in the same transaction as its rows): readers use only these."""
+
+    __tablename__ = "dashboard_rollup_blocks"
+
+    span: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    first_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class DashboardEvent(Base):

@@ -1,7 +1,8 @@
 """Reads for the dashboard: grouped counters, the event feed after a cursor, drill-down lists.
 
-Every summary query reads ``dashboard_counters`` (a few thousand rows for a month, whatever the
-number of applications); only the drill-down lists touch ``applications``, through indexes and
+Every summary query reads ``dashboard_counters`` for the stocks, today and the days no roll-up
+block covers yet, and ``dashboard_rollups`` for the rest of the period (``rollups.py``): a few
+thousand rows a block, whatever the number of applications; only the drill-down lists touch ``applications``, through indexes and
 a page limit.
 
 The event feed is ordered without loss. On SQLite there is one writer at a time, so ids commit
@@ -15,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, or_, select, text, tuple_
+from sqlalchemy import Select, and_, case, func, literal, or_, select, text, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from sevadwar.applications.access import visibility
@@ -26,11 +27,18 @@ from sevadwar.applications.models import Application
 from sevadwar.applications.workflow import Actor
 from sevadwar.conversation.context import IST
 from sevadwar.dashboard.metrics import DISPOSED_STATUSES, STOCK, Delta
-from sevadwar.dashboard.models import OPEN_STATUS_ORDER, DashboardCounter, DashboardEvent
+from sevadwar.dashboard.models import (
+    OPEN_STATUS_ORDER,
+    DashboardCounter,
+    DashboardEvent,
+    DashboardRollup,
+)
+from sevadwar.dashboard.rollups import built_blocks, plan
 from sevadwar.dashboard.snapshot import (
     NOW,
     PERIOD,
     TODAY,
+    CounterKey,
     FeedEvent,
     Period,
     Scope,
@@ -40,6 +48,7 @@ from sevadwar.dashboard.snapshot import (
 
 C = DashboardCounter
 E = DashboardEvent
+R = DashboardRollup
 _XMIN = text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 
 
@@ -56,53 +65,82 @@ def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _days_and_blocks(
+    session: Session,
+    scope: Scope,
+    first: date,
+    last: date,
+    *,
+    label: Any,
+    extra: Sequence[str] = (),
+) -> Any:
+    """``(bucket, metric, department, service, key, language, value)`` rows covering the days
+    ``first``..``last`` once each: built roll-up blocks (``rollups.py``) and the days they leave,
+    plus the days in ``extra``. ``label`` names each day row's bucket."""
+    blocks, days = plan(first, last, built_blocks(session, first, last))
+    from_days = select(label, C.metric, C.department, C.service, C.key, C.language, C.value)
+    from_days = from_days.where(C.day.in_([*days, *extra]))
+    parts = [from_days]
+    if blocks:
+        blocked = or_(*(and_(R.span == span, R.first_day == day) for span, day in blocks))
+        parts.append(
+            select(
+                literal(PERIOD), R.metric, R.department, R.service, R.key, R.language, R.value
+            ).where(blocked)
+        )
+    if scope.department is not None:
+        wanted = (scope.department, "")
+        parts = [
+            part.where((C.department if part is from_days else R.department).in_(wanted))
+            for part in parts
+        ]
+    return union_all(*parts).subquery()
+
+
+def _summed(rows: Any) -> Select[Any]:
+    columns = (rows.c.metric, rows.c.department, rows.c.service, rows.c.key, rows.c.language)
+    return select(*columns, func.sum(rows.c.value)).group_by(*columns)
+
+
 def grouped_counters(session: Session, scope: Scope, first: str, last: str) -> list[Delta]:
     """Counters summed over days ``first``..``last`` (``""``..``""``: the stocks)."""
-    statement = select(
-        C.metric, C.department, C.service, C.key, C.language, func.sum(C.value)
-    ).where(C.day.between(first, last))
-    if scope.department is not None:
-        statement = statement.where(C.department.in_((scope.department, "")))
-    statement = statement.group_by(C.metric, C.department, C.service, C.key, C.language)
+    if first == last == STOCK:
+        rows = select(literal(NOW), C.metric, C.department, C.service, C.key, C.language, C.value)
+        rows = rows.where(C.day == STOCK)
+        if scope.department is not None:
+            rows = rows.where(C.department.in_((scope.department, "")))
+        grouped = rows.subquery()
+    else:
+        start, end = date.fromisoformat(first), date.fromisoformat(last)
+        grouped = _days_and_blocks(session, scope, start, end, label=literal(PERIOD))
     return [
         Delta(metric, "", department, service, key, language, int(total or 0))
-        for metric, department, service, key, language, total in session.execute(statement)
+        for metric, department, service, key, language, total in session.execute(_summed(grouped))
     ]
 
 
-def counter_rows(session: Session, scope: Scope, period: Period) -> list[tuple[str, Delta]]:
-    """Stocks, today and the period in one pass over the counters in range."""
-    today, first, last = period.today.isoformat(), period.start.isoformat(), period.end.isoformat()
-    bucket = case((C.day == STOCK, literal(NOW)), else_=literal(PERIOD))
-    statement = select(
-        bucket,
-        C.metric,
-        C.department,
-        C.service,
-        C.key,
-        C.language,
-        func.sum(C.value),
-        func.sum(case((C.day == today, C.value), else_=0)),
-    ).where(or_(C.day == STOCK, C.day.between(first, last), C.day == today))
-    if scope.department is not None:
-        statement = statement.where(C.department.in_((scope.department, "")))
-    statement = statement.group_by(bucket, C.metric, C.department, C.service, C.key, C.language)
-    rows: list[tuple[str, Delta]] = []
-    for name, metric, department, service, key, language, total, on_today in session.execute(
-        statement
-    ):
-        if name == NOW:
-            rows.append(
-                (NOW, Delta(metric, "", department, service, key, language, int(total or 0)))
-            )
+def counter_rows(session: Session, scope: Scope, period: Period) -> list[tuple[CounterKey, int]]:
+    """Stocks, today and the period in one grouped read: the period's closed days mostly from
+    roll-up blocks. Today's rows count for ``today`` and, when it lies in the period, for it too."""
+    today = period.today.isoformat()
+    label = case(
+        (C.day == STOCK, literal(NOW)), (C.day == today, literal(TODAY)), else_=literal(PERIOD)
+    )
+    rows = _days_and_blocks(
+        session, scope, period.start, period.end, label=label, extra=(STOCK, today)
+    )
+    columns = (rows.c.metric, rows.c.department, rows.c.service, rows.c.key, rows.c.language)
+    bucket = rows.c[0]
+    statement = select(bucket, *columns, func.sum(rows.c.value)).group_by(bucket, *columns)
+    today_in_period = period.start <= period.today <= period.end
+    out: list[tuple[CounterKey, int]] = []
+    for name, metric, department, service, key, language, total in session.execute(statement):
+        if not total:
             continue
-        if on_today:
-            rows.append(
-                (TODAY, Delta(metric, "", department, service, key, language, int(on_today)))
-            )
-        in_period = int(total or 0) - (0 if first <= today <= last else int(on_today or 0))
-        rows.append((PERIOD, Delta(metric, "", department, service, key, language, in_period)))
-    return rows
+        out.append(((name, metric, department, service, key, language), int(total)))
+        if name == TODAY and today_in_period:
+            out.append(((PERIOD, metric, department, service, key, language), int(total)))
+    return out
 
 
 def read_snapshot(session: Session, scope: Scope, period: Period) -> tuple[Snapshot, Cursor]:

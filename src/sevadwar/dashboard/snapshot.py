@@ -93,13 +93,14 @@ class Snapshot:
                 yield key, value
 
 
-def build_snapshot(scope: Scope, period: Period, rows: Iterable[tuple[str, Delta]]) -> Snapshot:
-    """A snapshot from ``(bucket, summed counter)`` rows as the queries return them."""
+def build_snapshot(
+    scope: Scope, period: Period, rows: Iterable[tuple[CounterKey, int]]
+) -> Snapshot:
+    """A snapshot from ``(counter key, summed value)`` rows as the queries return them."""
     counters: dict[CounterKey, int] = {}
-    for bucket, d in rows:
-        if scope.covers(d.department) and d.value:
-            key = (bucket, d.metric, d.department, d.service, d.key, d.language)
-            counters[key] = counters.get(key, 0) + d.value
+    for key, value in rows:
+        if value and scope.covers(key[2]):
+            counters[key] = counters.get(key, 0) + value
     return Snapshot(scope, period, MappingProxyType({k: v for k, v in counters.items() if v}))
 
 

@@ -25,6 +25,7 @@ from sevadwar.conversation.state import DRAFT_STEPS, State
 from sevadwar.dashboard.actions import do_compact_counters, record
 from sevadwar.dashboard.metrics import Kind
 from sevadwar.dashboard.models import DashboardEvent
+from sevadwar.dashboard.rollups import build_rollups
 from sevadwar.messaging.models import InboxEvent, InboxState, OutboxMessage, OutboxState
 from sevadwar.messaging.outbox import Recipient, enqueue
 from sevadwar.officers.models import Officer
@@ -183,4 +184,5 @@ class Scheduler:
             )
             purged += result.rowcount or 0  # type: ignore[attr-defined]
             do_compact_counters(session, now=now)  # dashboard shards of finished days
+            build_rollups(session, now=now)  # and their roll-up blocks
             return purged
