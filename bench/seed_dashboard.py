@@ -16,7 +16,8 @@ What it writes, over ``--days`` days ending now:
 - ``inbox_events``: ``--inbound-ratio`` × M citizen messages (the 30-day retention window);
 - ``conversations``: one per citizen who started a conversation;
 - ``dashboard_events``: the live feed's 7-day retention window (one row per recorded change);
-- ``dashboard_counters``: every counter, including the conversation funnel per service.
+- ``dashboard_counters``: every counter, including the conversation funnel per service;
+- ``dashboard_rollups``: the closed days' blocks, built as the scheduler builds them.
 
 Two lanes run side by side (the Python-bound COPY of applications, then conversations and the
 live feed; the PostgreSQL-bound messages, then the inbox). Rows go in in time order, as a live
@@ -40,13 +41,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from sevadwar.catalogue.loader import default_catalogue_dir, load_catalogue
 from sevadwar.conversation.context import IST
 from sevadwar.dashboard import metrics
 from sevadwar.dashboard.actions import PG_SHARDS, UNSHARDED
 from sevadwar.dashboard.metrics import AppState, Delta
+from sevadwar.dashboard.rollups import build_rollups
 
 CHUNK = 50_000  # rows per transaction: a second or two each, even on a busy machine
 REASONS = ("documents_mismatch", "documents_illegible", "not_eligible", "other")
@@ -580,7 +584,11 @@ def seed(
             ((d, m, dep, s, k, lang, 0, v) for (m, d, dep, s, k, lang), v in counters.items() if v),
         )
         shard_live_counters(loader, now)
+        connection.commit()
         timings["counters_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        roll_up(url, now)
+        timings["rollups_s"] = time.perf_counter() - started
         started = time.perf_counter()
         connection.autocommit = True
         for table in (
@@ -590,6 +598,7 @@ def seed(
             "conversations",
             "dashboard_events",
             "dashboard_counters",
+            "dashboard_rollups",
         ):
             loader.run(f"VACUUM (ANALYZE) {table}")
         timings["analyze_s"] = time.perf_counter() - started
@@ -603,6 +612,17 @@ def seed(
         comment = json.dumps({**facts, **timings}).replace("'", "")
         loader.run(f"COMMENT ON DATABASE \"{name}\" IS '{comment}'")
     return timings
+
+
+def roll_up(url: str, now: datetime) -> int:
+    """Build the roll-up blocks of the closed days, as the scheduler's retention job does on
+    its next run (``dashboard.rollups``); returns how many were built."""
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            return build_rollups(session, now=now)
+    finally:
+        engine.dispose()
 
 
 def seeded_facts(url: str) -> dict[str, Any] | None:
