@@ -43,6 +43,7 @@ from sevadwar.dashboard.render import render_panels
 from sevadwar.dashboard.snapshot import Period, Scope
 from sevadwar.dashboard.view import Gauges, Texts
 from sevadwar.messaging.outbox import outbox_depth
+from sevadwar.server_commands import freeze_startup_objects
 from sevadwar.storage.db import create_session_factory
 
 LIMIT_MS = 200.0
@@ -180,6 +181,7 @@ def run(applications: int, messages: int, repeat: int, url: str, reuse: bool) ->
             s, it_admin, Drill("rejected", wstart, wend), limit=51
         ),
     }
+    freeze_startup_objects()  # as `sevadwar serve` does once the app is built
     results = []
     for name, query in queries.items():
         with sessions() as s:

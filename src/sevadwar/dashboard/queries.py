@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select, text, tuple_, union_all
@@ -43,7 +44,6 @@ from sevadwar.dashboard.snapshot import (
     Period,
     Scope,
     Snapshot,
-    build_snapshot,
 )
 
 C = DashboardCounter
@@ -119,9 +119,11 @@ def grouped_counters(session: Session, scope: Scope, first: str, last: str) -> l
     ]
 
 
-def counter_rows(session: Session, scope: Scope, period: Period) -> list[tuple[CounterKey, int]]:
-    """Stocks, today and the period in one grouped read: the period's closed days mostly from
-    roll-up blocks. Today's rows count for ``today`` and, when it lies in the period, for it too."""
+def counter_rows(session: Session, scope: Scope, period: Period) -> dict[CounterKey, int]:
+    """Stocks, today and the period summed in one grouped read (the period's closed days mostly
+    from roll-up blocks). Today's rows count for ``today`` and, when it lies in the period, for
+    it too. Read through the Core connection: the ORM's row machinery would cost more than the
+    tens of thousands of rows themselves."""
     today = period.today.isoformat()
     label = case(
         (C.day == STOCK, literal(NOW)), (C.day == today, literal(TODAY)), else_=literal(PERIOD)
@@ -133,14 +135,19 @@ def counter_rows(session: Session, scope: Scope, period: Period) -> list[tuple[C
     bucket = rows.c[0]
     statement = select(bucket, *columns, func.sum(rows.c.value)).group_by(bucket, *columns)
     today_in_period = period.start <= period.today <= period.end
-    out: list[tuple[CounterKey, int]] = []
-    for name, metric, department, service, key, language, total in session.execute(statement):
+    counters: dict[CounterKey, int] = {}
+    for name, metric, department, service, key, language, total in session.connection().execute(
+        statement
+    ):
         if not total:
             continue
-        out.append(((name, metric, department, service, key, language), int(total)))
+        value = int(total)
         if name == TODAY and today_in_period:
-            out.append(((PERIOD, metric, department, service, key, language), int(total)))
-    return out
+            in_period = (PERIOD, metric, department, service, key, language)
+            counters[in_period] = counters.get(in_period, 0) + value
+        at = (name, metric, department, service, key, language)
+        counters[at] = counters.get(at, 0) + value
+    return {k: v for k, v in counters.items() if v}
 
 
 def read_snapshot(session: Session, scope: Scope, period: Period) -> tuple[Snapshot, Cursor]:
@@ -155,7 +162,8 @@ def read_snapshot(session: Session, scope: Scope, period: Period) -> tuple[Snaps
         cursor = Cursor(id=last[1] if last else 0, xid=(last[0] or 0) if last else 0, skip=skip)
     else:
         cursor = Cursor(id=int(session.scalar(select(func.max(E.id))) or 0))
-    return build_snapshot(scope, period, counter_rows(session, scope, period)), cursor
+    counters = MappingProxyType(counter_rows(session, scope, period))
+    return Snapshot(scope, period, counters), cursor
 
 
 def events_after(

@@ -93,17 +93,6 @@ class Snapshot:
                 yield key, value
 
 
-def build_snapshot(
-    scope: Scope, period: Period, rows: Iterable[tuple[CounterKey, int]]
-) -> Snapshot:
-    """A snapshot from ``(counter key, summed value)`` rows as the queries return them."""
-    counters: dict[CounterKey, int] = {}
-    for key, value in rows:
-        if value and scope.covers(key[2]):
-            counters[key] = counters.get(key, 0) + value
-    return Snapshot(scope, period, MappingProxyType({k: v for k, v in counters.items() if v}))
-
-
 def apply_event(snapshot: Snapshot, event: FeedEvent) -> Snapshot:
     """The snapshot after ``event`` (a new snapshot; the old one is unchanged)."""
     counters = dict(snapshot.counters)
