@@ -201,8 +201,7 @@ def measure_target(
     log=print,
 ) -> TargetResult:
     bodies = workdir / f"bodies-{target.name}-{target.processes}.tsv"
-    count = int(rate_guess * (seconds * len(connections) + warmup)) + 1000
-    make_bodies(bodies, count)
+    make_bodies(bodies, int(rate_guess * warmup) + 1000)
     backend = "sqlite" if target.name == "ceiling" else target.name
     result = TargetResult(target.name, target.processes, target.label, [])
     with bench_database(backend, workdir) as database_url:
@@ -217,10 +216,12 @@ def measure_target(
             # Warm-up uses its own bodies: they are stored too and counted below.
             warm, _ = run_wrk(url, bodies, connections=8, seconds=warmup)
             acknowledged = int(warm["requests"]) if not warm["status_errors"] else 0
-            skip = int(warm["requests"]) + 8
+            fastest = max(float(rate_guess), warm["requests"] / warmup)
             for c in connections:
+                # Fresh bodies for each step (message ids are random: never sent before), enough
+                # for twice the fastest rate seen, so that wrk does not wrap (counted if it does).
                 part = workdir / f"part-{c}.tsv"
-                _slice(bodies, part, start=skip)
+                make_bodies(part, int(2 * fastest * seconds) + 1000)
                 with CpuMeter({"server": server.pid}) as meter:
                     started = time.monotonic()
                     summary, wrk_cpu = run_wrk(url, part, connections=c, seconds=seconds)
@@ -228,7 +229,6 @@ def measure_target(
                 cpu = meter.cores()
                 cpu["wrk"] = wrk_cpu / max(elapsed, 1e-9)
                 requests = int(summary["requests"])
-                skip += requests + c
                 errors = int(
                     summary["connect_errors"]
                     + summary["read_errors"]
@@ -254,6 +254,7 @@ def measure_target(
                     cpu={k: round(v, 2) for k, v in cpu.items()},
                 )
                 result.steps.append(step)
+                fastest = max(fastest, step.rps)
                 log(
                     f"  {target.label:45s} c={c:4d}  {step.rps:8.0f} req/s"
                     f"  p50 {step.p50_ms:6.1f} ms"
