@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from starlette.types import Receive, Scope, Send
 
 from sevadwar import __version__
 from sevadwar.api.routes import install as install_api
@@ -21,6 +22,20 @@ from sevadwar.ops import router as ops_router
 from sevadwar.payments.routes import payment_routers
 from sevadwar.runtime import Runtime, build_runtime
 from sevadwar.settings import Settings
+
+
+class SevadwarApp(FastAPI):
+    """FastAPI, but the hottest request, Meta's webhook POST, skips its router and middleware
+    (``WebhookFastPath``)."""
+
+    webhook = WebhookFastPath()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.webhook.handles(scope):
+            scope["app"] = self
+            await self.webhook(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -39,7 +54,7 @@ def create_app(
         finally:
             runtime.stop_workers()
 
-    app = FastAPI(
+    app = SevadwarApp(
         title="Sevadwar",
         version=__version__,
         description="Citizen services over WhatsApp: webhook, simulator, back office and department API.",
@@ -48,7 +63,6 @@ def create_app(
         redoc_url=None,
     )
     app.state.runtime = runtime
-    app.add_middleware(WebhookFastPath)  # the hottest route skips the router
     app.include_router(ops_router)
     app.include_router(whatsapp_router)
     app.include_router(simulator_router)

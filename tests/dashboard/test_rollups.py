@@ -81,7 +81,9 @@ def test_snapshots_are_unchanged_by_rolling_up_and_read_fewer_rows(runtime: Runt
     decided: list[str] = []
     for day in range(41):
         for n in range(1 + day % 3):
-            reference = submit(runtime, ("income", "caste-sc-st")[n % 2], language=("hi", "en")[day % 2])
+            reference = submit(
+                runtime, ("income", "caste-sc-st")[n % 2], language=("hi", "en")[day % 2]
+            )
             decided.append(reference)
         if day % 4 == 1:
             with transaction(runtime.sessions) as session:
@@ -95,9 +97,7 @@ def test_snapshots_are_unchanged_by_rolling_up_and_read_fewer_rows(runtime: Runt
         if day < 40:
             runtime.clock.advance(days=1)  # type: ignore[attr-defined]
     today = ist_today(runtime)
-    periods = [
-        Period(today, today - timedelta(days=n - 1), today) for n in (1, 7, 30, 41)
-    ] + [
+    periods = [Period(today, today - timedelta(days=n - 1), today) for n in (1, 7, 30, 41)] + [
         Period(today, today - timedelta(days=33), today - timedelta(days=9)),  # all closed
         Period(today, today - timedelta(days=2), today - timedelta(days=1)),  # not yet closed
     ]

@@ -90,7 +90,7 @@ def outbox_rows(runtime: Runtime) -> list[OutboxMessage]:
 
 def test_one_webhook_post_is_one_insert(client: TestClient, runtime: Runtime) -> None:
     assert signed_post(client, webhook(user(0), "warm up")).status_code == 200
-    with counted(runtime.engine) as statements:
+    with counted(runtime.ingest_engine) as statements:
         response = signed_post(client, webhook(user(1), "hello"))
     assert response.status_code == 200
     assert len(statements.own) == 1, statements.all
@@ -104,7 +104,7 @@ def test_a_duplicate_webhook_costs_the_same_insert_and_stores_nothing(
 ) -> None:
     body = webhook(user(2), "hello")
     assert signed_post(client, body).status_code == 200
-    with counted(runtime.engine) as statements:
+    with counted(runtime.ingest_engine) as statements:
         assert signed_post(client, body).status_code == 200
     assert len(statements.own) == 1
     with transaction(runtime.sessions) as session:
@@ -118,7 +118,7 @@ def test_webhooks_arriving_together_share_one_insert_and_one_commit(runtime: Run
     deliveries = [[NewEvent(e.key, e.kind, e.citizen_key, e.data) for e in raw] for raw in bodies]
 
     async def deliver_all() -> None:
-        writer = InboxWriter(lambda: runtime.sessions, "whatsapp", max_inflight=1)
+        writer = InboxWriter(lambda: runtime.engine, "whatsapp", max_inflight=1)
         await asyncio.gather(*(writer.store(events) for events in deliveries))
 
     with counted(runtime.engine) as statements:

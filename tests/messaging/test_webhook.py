@@ -139,9 +139,8 @@ def test_database_down_answers_503_so_meta_retries(
         broken = url.set(database=str(tmp_path))  # a directory: the database cannot be opened
     else:
         broken = url.set(port=1)  # nothing listens there
-    runtime.sessions = create_session_factory(
-        create_db_engine(broken.render_as_string(hide_password=False))
-    )
+    runtime.ingest = create_db_engine(broken.render_as_string(hide_password=False))
+    runtime.sessions = create_session_factory(runtime.ingest)
     response = signed_post(client, wp.encode(wp.inbound_webhook(USER, wp.text_message(USER, "hi"))))
     assert response.status_code == 503
 
@@ -176,7 +175,10 @@ def test_the_fast_path_keeps_the_routes_behaviour(client: TestClient, runtime: R
 
 
 def test_an_unexpected_error_on_the_fast_path_is_a_500_and_stores_nothing(
-    client: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    client: TestClient,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     from sevadwar.channels.whatsapp import routes
 
@@ -193,3 +195,4 @@ def test_an_unexpected_error_on_the_fast_path_is_a_500_and_stores_nothing(
     )
     assert response.status_code == 500  # Meta retries; nothing half-stored
     assert events(runtime) == []
+    assert "RuntimeError: a bug" in caplog.text  # logged with its traceback

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Insert, Select, and_, exists, func, select, update
+from sqlalchemy import Engine, Insert, Select, and_, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 from starlette.concurrency import run_in_threadpool
 
 from sevadwar.messaging.models import InboxEvent, InboxKind, InboxState
 from sevadwar.storage.base import utcnow
-from sevadwar.storage.db import SessionFactory, is_unavailable, transaction
+from sevadwar.storage.db import is_unavailable
 from sevadwar.storage.upsert import insert_ignore
 
 MAX_ATTEMPTS = 5
@@ -90,7 +90,20 @@ def store_batch(
     the ids of the new rows (SQLAlchemy's insertmanyvalues) and how many there were; without, it
     is a plain executemany, whose unchanging SQL the driver prepares once (None is returned).
     """
-    rows = [
+    rows = _rows(channel, batch)
+    if not rows:
+        return 0
+    statement = _insert_events(session.get_bind().dialect.name, returning=count)
+    if not count:
+        session.execute(statement, rows)
+        return None
+    return len(session.execute(statement, rows).all())
+
+
+def _rows(
+    channel: str, batch: Sequence[tuple[Sequence[NewEvent], datetime]]
+) -> list[dict[str, Any]]:
+    return [
         {
             "event_key": e.key,
             "channel": channel,
@@ -104,13 +117,6 @@ def store_batch(
         for events, now in batch
         for e in events
     ]
-    if not rows:
-        return 0
-    statement = _insert_events(session.get_bind().dialect.name, returning=count)
-    if not count:
-        session.execute(statement, rows)
-        return None
-    return len(session.execute(statement, rows).all())
 
 
 @functools.cache
@@ -133,12 +139,14 @@ class InboxWriter:
     batch that fails for any reason but an unreachable database is retried one delivery at a time,
     so one bad delivery cannot fail the others.
 
-    One writer serves one event loop; ``sessions`` is read at every flush.
+    Each flush is one Core transaction on ``engine()`` (read at every flush): no ORM session,
+    whose set-up cost more than the insert itself (``bench/optimisations.md``). One writer
+    serves one event loop.
     """
 
     def __init__(
         self,
-        sessions: Callable[[], SessionFactory],
+        engine: Callable[[], Engine],
         channel: str,
         *,
         clock: Callable[[], datetime] = utcnow,
@@ -146,7 +154,7 @@ class InboxWriter:
         max_batch: int = 500,
     ) -> None:
         self.loop = asyncio.get_running_loop()
-        self._sessions = sessions
+        self._engine = engine
         self._channel = channel
         self._clock = clock
         self._max_inflight = max_inflight
@@ -195,8 +203,10 @@ class InboxWriter:
             _settle(future, None)
 
     def _write(self, batch: list[tuple[Sequence[NewEvent], datetime]]) -> None:
-        with transaction(self._sessions()) as session:
-            store_batch(session, self._channel, batch, count=False)
+        engine = self._engine()
+        statement = _insert_events(engine.dialect.name, returning=False)
+        with engine.begin() as connection:
+            connection.execute(statement, _rows(self._channel, batch))
 
 
 def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:

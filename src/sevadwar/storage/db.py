@@ -37,10 +37,13 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_db_engine(url: str, *, pool_size: int = 10, durable_commits: bool = True) -> Engine:
+def create_db_engine(
+    url: str, *, pool_size: int = 10, durable_commits: bool = True, ping: bool | None = None
+) -> Engine:
     """An engine with its pool. ``durable_commits=False`` (PostgreSQL only) returns from COMMIT
     before the WAL reaches the disk: for bookkeeping whose loss in a *database* crash is harmless
-    (see :func:`bookkeeping_engine`). SQLite already syncs WAL commits lazily (``NORMAL``)."""
+    (see :func:`bookkeeping_engine`). SQLite already syncs WAL commits lazily (``NORMAL``).
+    ``ping`` (PostgreSQL): test each connection on checkout; by default only durable engines do."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -60,7 +63,7 @@ def create_db_engine(url: str, *, pool_size: int = 10, durable_commits: bool = T
         max_overflow=pool_size,
         # The web process pings on checkout so a restarted database is a 503, not a 500; the
         # sender's loop retries any error and the pool drops a dead connection, so it skips it.
-        pool_pre_ping=durable_commits,
+        pool_pre_ping=durable_commits if ping is None else ping,
         pool_recycle=1800,
         connect_args={} if durable_commits else {"options": "-c synchronous_commit=off"},
     )
@@ -80,6 +83,17 @@ def bookkeeping_engine(url: str, *, pool_size: int) -> Engine | None:
     if make_url(url).get_backend_name() == "sqlite":
         return None
     return create_db_engine(url, pool_size=pool_size, durable_commits=False)
+
+
+def ingest_engine(url: str, *, pool_size: int) -> Engine | None:
+    """The webhook writer's engine on PostgreSQL: durable commits (a webhook is acknowledged only
+    once its row is on disk) but no ping on checkout, which cost a round trip per group commit.
+    A connection that died meanwhile fails that one commit as "unavailable": the webhooks in it
+    are answered 503, Meta delivers them again, and the pool has dropped the connection. None on
+    SQLite (one writer: the main engine serves)."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return None
+    return create_db_engine(url, pool_size=pool_size, ping=False)
 
 
 def create_session_factory(engine: Engine) -> SessionFactory:

@@ -23,7 +23,7 @@ from prometheus_client import Counter
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from sevadwar.channels.whatsapp.payloads import MalformedPayload, split_events
 from sevadwar.channels.whatsapp.signature import SignatureCheck, verify
@@ -69,10 +69,21 @@ class WebhookEndpoint:
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self._answer(scope, receive)
+        try:
+            response = await self._answer(scope, receive)
+        except ClientDisconnect:
+            return
+        except Exception:  # nothing sent yet: a logged 500, as FastAPI's error middleware does
+            log.exception("unexpected error on the WhatsApp webhook")
+            response = PlainTextResponse("Internal Server Error", status_code=500)
+        if response is None:  # stored: the same two messages every time, built once
+            await send(_OK_START)
+            await send(_OK_BODY)
+            return
         await response(scope, receive, send)
 
-    async def _answer(self, scope: Scope, receive: Receive) -> Response:
+    async def _answer(self, scope: Scope, receive: Receive) -> Response | None:
+        """The response to send, or None for "stored, 200 OK"."""
         runtime: Runtime = scope["app"].state.runtime
         secret = runtime.settings.whatsapp_app_secret
         if secret is None:
@@ -110,10 +121,22 @@ class WebhookEndpoint:
                 log.warning("database unavailable: answering 503 so Meta retries")
                 return PlainTextResponse("Temporarily unavailable", status_code=503)
             raise
-        WEBHOOKS.labels("quarantined" if quarantine else "stored").inc()
-        if events:
+        if quarantine is not None:
+            WEBHOOKS.labels("quarantined").inc()
+            return PlainTextResponse("OK")
+        _STORED.inc()
+        if events and not runtime.wake_inbox.is_set():
             runtime.wake_inbox.set()
-        return PlainTextResponse("OK")
+        return None
+
+
+_STORED = WEBHOOKS.labels("stored")
+_OK_START = {
+    "type": "http.response.start",
+    "status": 200,
+    "headers": [(b"content-length", b"2"), (b"content-type", b"text/plain; charset=utf-8")],
+}
+_OK_BODY = {"type": "http.response.body", "body": b"OK"}
 
 
 WEBHOOK_PATH = "/webhooks/whatsapp"
@@ -122,28 +145,30 @@ router.routes.append(Route(WEBHOOK_PATH, WebhookEndpoint(), methods=["POST"]))
 
 
 class WebhookFastPath:
-    """Middleware that hands ``POST /webhooks/whatsapp`` straight to its endpoint.
+    """``POST /webhooks/whatsapp`` answered before the app's router and middleware.
 
-    FastAPI's router (which tries each included router in turn) and its exception middleware
-    cost 70–100 µs of CPU per request, several times the endpoint's own work before the
-    database (``bench/optimisations.md``). Installed inside the server-error middleware, so an
-    unexpected error is still a logged 500; every other request goes through the app as usual.
+    FastAPI's router (which tries each included router in turn), its middleware stack (error,
+    telemetry and body-limit layers; the telemetry layer reads the environment on every request)
+    cost more CPU per webhook than verifying and parsing it (``bench/optimisations.md``). The
+    app calls this first (``app.SevadwarApp``); the endpoint turns an unexpected error into a
+    logged 500 itself, and limits the body itself. Every other request goes through the app.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
         self.endpoint = WebhookEndpoint()
 
+    @staticmethod
+    def handles(scope: Scope) -> bool:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return False
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        return path == WEBHOOK_PATH
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            path: str = scope["path"]
-            root: str = scope.get("root_path", "")
-            if root and path.startswith(root):
-                path = path[len(root) :]
-            if path == WEBHOOK_PATH:
-                await self.endpoint(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        await self.endpoint(scope, receive, send)
 
 
 async def _read_body(receive: Receive) -> bytes | None:
@@ -186,10 +211,12 @@ def _writer(scope: Scope, runtime: Runtime) -> InboxWriter:
     writer: InboxWriter | None = getattr(state, "whatsapp_inbox_writer", None)
     if writer is None or writer.loop is not asyncio.get_running_loop():
         writer = InboxWriter(
-            lambda: runtime.sessions,
+            lambda: runtime.ingest_engine,
             "whatsapp",
             clock=runtime.clock,
-            max_inflight=1 if runtime.settings.is_sqlite else 2,  # SQLite has one writer anyway
+            # One commit at a time: deliveries that arrive meanwhile go together in the next.
+            # Two in flight made smaller batches for no more throughput (bench/optimisations.md).
+            max_inflight=1,
         )
         state.whatsapp_inbox_writer = writer
     return writer
