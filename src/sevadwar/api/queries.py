@@ -20,6 +20,7 @@ from sevadwar.applications.access import visibility
 from sevadwar.applications.models import Application, ApplicationStatus
 from sevadwar.applications.sla import compensation_rupees, days_late
 from sevadwar.applications.workflow import Actor
+from sevadwar.audit.actions import do_link_audit
 from sevadwar.audit.models import AuditEntry
 from sevadwar.catalogue.catalogue import Catalogue
 from sevadwar.catalogue.schema import FieldType, Service
@@ -120,6 +121,7 @@ def summaries(session: Session, rows: list[Application]) -> list[schemas.Applica
 
 
 def timeline(session: Session, reference: str) -> list[schemas.TimelineEvent]:
+    do_link_audit(session)  # this request's own decision included
     statement = (
         select(AuditEntry)
         .where(AuditEntry.subject == f"application:{reference}")

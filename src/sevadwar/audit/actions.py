@@ -1,7 +1,10 @@
 """Appending to the audit log. Each row's hash covers its content and the previous row's hash.
 
 Appends are serialised so the chain has no forks: on PostgreSQL with a transaction-scoped
-advisory lock, on SQLite by its single writer. ``verify_chain`` names the first broken row.
+advisory lock, on SQLite by its single writer. The entries of a transaction are linked when it
+commits (``before_commit``), so the lock is held from then to the end of the commit rather than
+for the rest of a citizen's turn: every transaction that audits used to queue behind it
+(``bench/optimisations.md``). ``verify_chain`` names the first broken row.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from sevadwar.audit.models import AuditEntry
@@ -36,6 +39,19 @@ def _digest(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    data: dict[str, Any]
+
+
+_PENDING = "sevadwar.audit.pending"
+_LISTENING = "sevadwar.audit.listening"
+
+
 def do_append_audit(
     session: Session,
     *,
@@ -44,27 +60,52 @@ def do_append_audit(
     subject: str,
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> AuditEntry:
+) -> None:
+    """Record an audit entry; it joins the chain when the transaction commits (rolled back
+    with it otherwise)."""
+    if not session.info.get(_LISTENING):
+        session.info[_LISTENING] = True
+        event.listen(session, "before_commit", _link)
+        event.listen(session, "after_rollback", _forget)
+    pending: list[_Pending] = session.info.setdefault(_PENDING, [])
+    pending.append(_Pending(at or utcnow(), actor, action, subject, data or {}))
+
+
+def do_link_audit(session: Session) -> None:
+    """Join this transaction's entries to the chain now (commit does it otherwise): for a
+    reader that shows the audit trail inside the transaction that wrote to it."""
+    _link(session)
+
+
+def _link(session: Session) -> None:
+    pending: list[_Pending] = session.info.pop(_PENDING, None) or []
+    if not pending:
+        return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
     previous = session.scalars(
         select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
     ).first()
     prev_hash = previous or GENESIS
-    at = at or utcnow()
-    payload = data or {}
-    entry = AuditEntry(
-        at=at,
-        actor=actor,
-        action=action,
-        subject=subject,
-        data=payload,
-        prev_hash=prev_hash,
-        hash=_digest(prev_hash, at, actor, action, subject, payload),
-    )
-    session.add(entry)
-    session.flush()
-    return entry
+    for entry in pending:
+        digest = _digest(prev_hash, entry.at, entry.actor, entry.action, entry.subject, entry.data)
+        session.add(
+            AuditEntry(
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action,
+                subject=entry.subject,
+                data=entry.data,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        prev_hash = digest
+    session.flush()  # inside the lock: ids follow the chain
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True, slots=True)

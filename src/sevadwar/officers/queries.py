@@ -18,6 +18,7 @@ from sevadwar.applications.access import visibility
 from sevadwar.applications.models import OPEN_STATUSES, Application, ApplicationStatus
 from sevadwar.applications.reference import parse_reference
 from sevadwar.applications.workflow import Actor
+from sevadwar.audit.actions import do_link_audit
 from sevadwar.audit.models import AuditEntry
 from sevadwar.catalogue.schema import Role
 from sevadwar.documents.models import Document, DocumentStatus
@@ -145,6 +146,7 @@ def application_documents(session: Session, application: Application) -> list[Do
 
 def timeline(session: Session, subject: str, *, limit: int = 200) -> list[AuditEntry]:
     """The audit rows about ``application:<reference>`` or ``ticket:<id>``, oldest first."""
+    do_link_audit(session)  # including what this transaction has just done
     statement = (
         select(AuditEntry).where(AuditEntry.subject == subject).order_by(AuditEntry.id).limit(limit)
     )
