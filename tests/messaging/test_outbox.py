@@ -242,6 +242,7 @@ def test_meta_down_for_a_while_then_everything_is_delivered_and_dead_letters_rep
     assert len(dead) == 1
     with transaction(live.sessions) as session:
         assert replay_dead_items(session, inbox=[], outbox=[dead[0].id], operator="it.admin") == 1
+    with transaction(live.sessions) as session:  # audited when the replay committed
         assert session.scalars(
             select(AuditEntry).where(AuditEntry.action == "deadletters.replayed")
         ).one()
