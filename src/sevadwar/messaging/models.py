@@ -110,7 +110,12 @@ class OutboxMessage(Base):
             postgresql_where=text("state IN ('pending', 'sending')"),
             sqlite_where=text("state IN ('pending', 'sending')"),
         ),
-        Index("ix_outbox_state_created", "state", "created_at"),
+        Index(  # retention: finished messages by age (not every state: see migration 0014)
+            "ix_outbox_finished_created",
+            "created_at",
+            postgresql_where=text("state IN ('sent', 'failed', 'dead')"),
+            sqlite_where=text("state IN ('sent', 'failed', 'dead')"),
+        ),
     )
 
 
