@@ -45,6 +45,7 @@ from sevadwar.dashboard.snapshot import (
     Scope,
     Snapshot,
 )
+from sevadwar.storage.base import fixed_in
 
 C = DashboardCounter
 E = DashboardEvent
@@ -266,7 +267,7 @@ def drill_statement(
         statement = statement.where(Application.service_id == drill.service)
     if drill.stage:
         statement = statement.where(Application.stage == drill.stage)
-    open_ = Application.status.in_(OPEN_LIST)
+    open_ = fixed_in(Application.status, OPEN_LIST)  # the partial indexes' predicate
     if drill.tile == "received":
         statement = statement.where(
             Application.submitted_at >= drill.start, Application.submitted_at < drill.end

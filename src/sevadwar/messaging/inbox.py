@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, aliased
 from starlette.concurrency import run_in_threadpool
 
 from sevadwar.messaging.models import InboxEvent, InboxKind, InboxState
-from sevadwar.storage.base import utcnow
+from sevadwar.storage.base import fixed, utcnow
 from sevadwar.storage.db import is_unavailable
 from sevadwar.storage.upsert import insert_ignore
 
@@ -268,7 +268,7 @@ def _claim_statement(dialect: str) -> Select[InboxEvent]:
     blocked = exists().where(
         and_(
             older.citizen_key == InboxEvent.citizen_key,
-            older.state == InboxState.PENDING,
+            older.state == fixed(InboxState.PENDING),
             older.id < InboxEvent.id,
         )
     )
@@ -277,14 +277,16 @@ def _claim_statement(dialect: str) -> Select[InboxEvent]:
     pending = aliased(InboxEvent)
     oldest_pending = (  # one step in ix_inbox_pending_id
         select(pending.id)
-        .where(pending.state == InboxState.PENDING)
+        .where(pending.state == fixed(InboxState.PENDING))
         .order_by(pending.id)
         .limit(1)
         .scalar_subquery()
     )
     statement = (
         select(InboxEvent)
-        .where(InboxEvent.id >= oldest_pending, InboxEvent.state == InboxState.PENDING, ~blocked)
+        .where(
+            InboxEvent.id >= oldest_pending, InboxEvent.state == fixed(InboxState.PENDING), ~blocked
+        )
         .order_by(InboxEvent.id)
         .limit(1)
     )
@@ -326,7 +328,7 @@ def queue_depth(session: Session) -> tuple[int, datetime | None]:
     """Pending events and the time the oldest one arrived."""
     count, oldest = session.execute(
         select(func.count(), func.min(InboxEvent.received_at)).where(
-            InboxEvent.state == InboxState.PENDING
+            InboxEvent.state == fixed(InboxState.PENDING)
         )
     ).one()
     if oldest is not None and oldest.tzinfo is None:

@@ -23,7 +23,7 @@ from sevadwar.channels.base import DeliveryStatus, Outbound, outbound_to_dict
 from sevadwar.dashboard.actions import record
 from sevadwar.dashboard.metrics import Kind
 from sevadwar.messaging.models import OutboxMessage, OutboxState
-from sevadwar.storage.base import UTCDateTime, utcnow
+from sevadwar.storage.base import UTCDateTime, fixed, fixed_in, utcnow
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 10
@@ -105,21 +105,21 @@ def _claimable_statement(dialect: str, limit: int) -> Select[OutboxMessage]:
     """
     now = bindparam("now", type_=UTCDateTime())
     claimable = or_(
-        and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.not_before <= now),
-        and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.lease_until < now),
+        and_(OutboxMessage.state == fixed(OutboxState.PENDING), OutboxMessage.not_before <= now),
+        and_(OutboxMessage.state == fixed(OutboxState.SENDING), OutboxMessage.lease_until < now),
     )
     older = aliased(OutboxMessage)
     blocked = exists().where(
         and_(
             older.citizen_key == OutboxMessage.citizen_key,
-            older.state.in_(_UNSENT),
+            fixed_in(older.state, _UNSENT),
             older.id < OutboxMessage.id,
         )
     )
     unsent = aliased(OutboxMessage)
     oldest_unsent = (  # one step in ix_outbox_unsent_id
         select(unsent.id)
-        .where(unsent.state.in_(_UNSENT))
+        .where(fixed_in(unsent.state, _UNSENT))
         .order_by(unsent.id)
         .limit(1)
         .scalar_subquery()
@@ -184,7 +184,7 @@ def _queued_statement(dialect: str) -> Select[OutboxMessage]:
         select(OutboxMessage)
         .where(
             OutboxMessage.citizen_key.in_(bindparam("keys", expanding=True)),
-            OutboxMessage.state == OutboxState.PENDING,
+            OutboxMessage.state == fixed(OutboxState.PENDING),
             OutboxMessage.id > bindparam("after"),
             OutboxMessage.channel.in_(bindparam("channels", expanding=True)),
         )
@@ -379,7 +379,7 @@ def outbox_depth(session: Session, now: datetime | None = None) -> tuple[int, fl
     now = now or utcnow()
     count, oldest = session.execute(
         select(func.count(), func.min(OutboxMessage.created_at)).where(
-            OutboxMessage.state.in_(_UNSENT)
+            fixed_in(OutboxMessage.state, _UNSENT)
         )
     ).one()
     if oldest is None:

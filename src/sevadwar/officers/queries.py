@@ -23,6 +23,7 @@ from sevadwar.audit.models import AuditEntry
 from sevadwar.catalogue.schema import Role
 from sevadwar.documents.models import Document, DocumentStatus
 from sevadwar.officers.models import Office, Officer
+from sevadwar.storage.base import fixed_in
 
 PAGE_SIZE = 50
 DUE_SOON = timedelta(days=2)
@@ -69,7 +70,7 @@ def queue(
 ) -> QueuePage:
     statement = select(Application).where(visibility(actor, office_id=office_id))
     if filters.status is StatusFilter.OPEN:
-        statement = statement.where(Application.status.in_([s.value for s in OPEN_STATUSES]))
+        statement = statement.where(fixed_in(Application.status, sorted(OPEN_STATUSES)))
     elif filters.status is StatusFilter.INFO_REQUESTED:
         statement = statement.where(Application.status == ApplicationStatus.INFO_REQUESTED)
     elif filters.status is StatusFilter.DECIDED:
@@ -81,7 +82,7 @@ def queue(
     if filters.mine and actor.id is not None:
         statement = statement.where(Application.assigned_to == actor.id)
     if filters.sla is not SlaFilter.ANY:
-        statement = statement.where(Application.status.in_([s.value for s in OPEN_STATUSES]))
+        statement = statement.where(fixed_in(Application.status, sorted(OPEN_STATUSES)))
         has_stage_due = Application.stage_due_at.is_not(None)
         overdue = or_(Application.due_at < now, and_(has_stage_due, Application.stage_due_at < now))
         if filters.sla is SlaFilter.OVERDUE:

@@ -29,6 +29,7 @@ from sevadwar.dashboard.rollups import build_rollups
 from sevadwar.messaging.models import InboxEvent, InboxState, OutboxMessage, OutboxState
 from sevadwar.messaging.outbox import Recipient, enqueue
 from sevadwar.officers.models import Officer
+from sevadwar.storage.base import fixed_in
 from sevadwar.storage.db import SessionFactory, transaction
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,9 @@ class Scheduler:
             late = session.scalars(
                 select(Application)
                 .where(
-                    Application.status.in_(OPEN_STATUSES - {ApplicationStatus.FEE_PENDING}),
+                    fixed_in(
+                        Application.status, sorted(OPEN_STATUSES - {ApplicationStatus.FEE_PENDING})
+                    ),
                     Application.stage_due_at < now,
                     Application.escalated_at.is_(None),
                 )
