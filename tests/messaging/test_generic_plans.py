@@ -40,10 +40,12 @@ def _generic_plan(runtime: Runtime, statement: Select[Any], values: dict[str, An
     return plan
 
 
+# Generic plans and partial-index matching are PostgreSQL's: no SQLite variant.
+pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+
+
 @pytest.fixture
 def finished_rows(runtime: Runtime) -> Runtime:
-    if runtime.engine.dialect.name != "postgresql":
-        pytest.skip("generic plans and partial-index matching are PostgreSQL's")
     with runtime.engine.begin() as connection:
         connection.execute(
             text(
