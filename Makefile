@@ -40,6 +40,7 @@ format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff check --fix src tests bench
 
 bench: $(STAMP) ## Run the benchmarks and write bench/results/<date>.md
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.run
 
 clean: ## Remove the virtualenv and local data

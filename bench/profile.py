@@ -1,7 +1,8 @@
 """Sampling profiles of a running process with py-spy, summarised as text for the results file.
 
-py-spy is a tool, not a dependency: install it beside the project (``pip install py-spy`` in any
-environment) or point ``BENCH_PYSPY`` at it. Without it the profile is skipped and says so.
+py-spy comes with the ``bench`` extra (``make bench`` installs it into ``.venv``); any other
+py-spy on the PATH or named by ``BENCH_PYSPY`` works too. Without one the profile is skipped and
+says so.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,8 @@ _WRAPPERS = ("sevadwar/cli.py", "run_serve (", "Loop.run (", "app_from_environme
 
 
 def pyspy() -> str | None:
-    for candidate in (os.environ.get("BENCH_PYSPY"), shutil.which("py-spy")):
+    beside = Path(sys.executable).parent / "py-spy"  # the venv's own, not on the PATH
+    for candidate in (os.environ.get("BENCH_PYSPY"), str(beside), shutil.which("py-spy")):
         if candidate and Path(candidate).exists():
             return candidate
     return None
