@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.common import ROOT, machine, migrate
-from bench.seed_dashboard import roll_up, seed, seeded_facts
+from bench.seed_dashboard import SEEDED_TABLES, roll_up, seed, seeded_facts
 from sevadwar.applications.workflow import Actor
 from sevadwar.catalogue.loader import default_catalogue_dir, load_catalogue
 from sevadwar.catalogue.schema import Role
@@ -127,15 +127,7 @@ def run(applications: int, messages: int, repeat: int, url: str, reuse: bool) ->
     with sessions() as s:
         sizes = {
             table: int(s.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
-            for table in (
-                "applications",
-                "outbox_messages",
-                "inbox_events",
-                "conversations",
-                "dashboard_events",
-                "dashboard_counters",
-                "dashboard_rollups",
-            )
+            for table in SEEDED_TABLES
         }
     queries: dict[str, Callable[[Any], Any]] = {
         "stocks (open by status/stage/due, all departments)": lambda s: grouped_counters(
