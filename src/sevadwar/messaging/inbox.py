@@ -71,32 +71,12 @@ def safe_event(event: NewEvent, *, has_nul: bool) -> NewEvent:
 def store_events(
     session: Session, channel: str, events: Sequence[NewEvent], *, now: datetime | None = None
 ) -> int:
-    """Insert events not seen before; returns how many were new."""
-    if not events:
-        return 0
-    return store_batch(session, channel, [(events, now or utcnow())]) or 0
-
-
-def store_batch(
-    session: Session,
-    channel: str,
-    batch: Sequence[tuple[Sequence[NewEvent], datetime]],
-    *,
-    count: bool = True,
-) -> int | None:
-    """Insert the events of several deliveries (each with its arrival time) in one statement.
-
-    One prepared ``INSERT … ON CONFLICT DO NOTHING`` for all the rows. With ``count`` it returns
-    the ids of the new rows (SQLAlchemy's insertmanyvalues) and how many there were; without, it
-    is a plain executemany, whose unchanging SQL the driver prepares once (None is returned).
-    """
-    rows = _rows(channel, batch)
+    """Insert events not seen before; returns how many were new (one ``INSERT … ON CONFLICT DO
+    NOTHING … RETURNING id`` for all of them). The webhook route goes through ``InboxWriter``."""
+    rows = _rows(channel, [(events, now or utcnow())])
     if not rows:
         return 0
-    statement = _insert_events(session.get_bind().dialect.name, returning=count)
-    if not count:
-        session.execute(statement, rows)
-        return None
+    statement = _insert_events(session.get_bind().dialect.name, returning=True)
     return len(session.execute(statement, rows).all())
 
 
