@@ -68,6 +68,8 @@ def test_list_filters_and_pages(
         {"since": "2026-11-20T06:30:00"},
         {"status": "lost"},
         {"limit": 0},
+        {"service": "\x00"},  # PostgreSQL refuses NUL: a 422, not a 500
+        {"service": "Income Certificate"},
     ):
         refused = api.get("/api/v1/applications", key=key, params=bad)
         assert refused.status_code == 422, bad
@@ -112,3 +114,19 @@ def test_the_checker_catches_what_the_document_does_not_say(client: TestClient) 
             checker.check(httpx.Response(status, json=body, request=request))
     ok = httpx.Response(200, json={"items": [], "next_cursor": None}, request=request)
     assert checker.check(ok).status_code == 200
+
+
+def test_nul_characters_are_refused_not_stored(
+    runtime: Runtime, api: CheckedClient, keys: dict[str, str]
+) -> None:
+    """Found by the schemathesis run: a NUL in a query reached PostgreSQL and made a 500."""
+    reference = submit(runtime)
+    key = keys["revenue"]
+    assert api.get("/api/v1/applications/DL-%00", key=key).status_code == 404
+    decision = api.post(
+        f"/api/v1/applications/{reference}/decision",
+        key=key,
+        json={"decision": "reject", "reason": "bad\u0000reason"},
+    )
+    assert decision.status_code == 422
+    assert api.get(f"/api/v1/applications/{reference}", key=key).json()["status"] == "submitted"

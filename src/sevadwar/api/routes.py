@@ -94,7 +94,12 @@ def get_applications(
         list[ApplicationStatus] | None, Query(description="Any of these statuses")
     ] = None,
     service: Annotated[
-        str | None, Query(description="A service id of the catalogue", max_length=48)
+        str | None,
+        Query(
+            description="A service id of the catalogue",
+            max_length=48,
+            pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+        ),
     ] = None,
     since: Annotated[
         AwareDatetime | None, Query(description="Changed at or after (with a time zone)")

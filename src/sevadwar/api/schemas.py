@@ -15,6 +15,7 @@ from sevadwar.certificates.schemas import LocalizedText
 ReasonCode = Annotated[str, Field(json_schema_extra={"enum": sorted(rejection_reasons())})]
 ActorKind = Literal["citizen", "officer", "api", "system"]
 Detail = str | int | float | bool | None
+NO_NUL = r"^[^\x00]*$"  # text that any database stores (PostgreSQL refuses NUL characters)
 
 
 class ErrorBody(BaseModel):
@@ -124,7 +125,10 @@ class Decision(BaseModel):
 
     decision: Literal["approve", "reject"]
     reason: str = Field(
-        default="", max_length=2000, description="A note on approval; the reason for a rejection"
+        default="",
+        max_length=2000,
+        pattern=NO_NUL,
+        description="A note on approval; the reason for a rejection",
     )
     reason_code: ReasonCode | None = Field(
         default=None,

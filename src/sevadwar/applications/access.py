@@ -47,6 +47,8 @@ def application_for(
     lock: bool = False,
 ) -> Application:
     """The application with this reference if ``actor`` may see it; else NotVisible."""
+    if "\x00" in reference:  # never in a reference, and PostgreSQL refuses it in a query
+        raise NotVisible(reference)
     statement = visible_applications(actor, office_id=office_id).where(
         Application.reference == reference
     )
