@@ -13,7 +13,7 @@ from sevadwar import __version__
 from sevadwar.api.routes import install as install_api
 from sevadwar.certificates.routes import router as verify_router
 from sevadwar.channels.simulator.routes import router as simulator_router
-from sevadwar.channels.whatsapp.routes import WebhookFastPath
+from sevadwar.channels.whatsapp.routes import WebhookFastPath, close_writer
 from sevadwar.channels.whatsapp.routes import router as whatsapp_router
 from sevadwar.dashboard.routes import router as dashboard_router
 from sevadwar.documents.routes import router as files_router
@@ -52,6 +52,7 @@ def create_app(
         try:
             yield
         finally:
+            await close_writer(app)
             runtime.stop_workers()
 
     app = SevadwarApp(

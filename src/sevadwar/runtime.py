@@ -44,7 +44,7 @@ from sevadwar.storage.db import (
     bookkeeping_engine,
     create_db_engine,
     create_session_factory,
-    ingest_engine,
+    libpq_conninfo,
 )
 from sevadwar.storage.encrypted import use_field_cipher
 from sevadwar.workers.inbox import InboxWorker
@@ -72,7 +72,7 @@ class Runtime:
     payments: PaymentContext | None = None
     webhook_http: httpx.Client | None = None
     bookkeeping: Engine | None = None  # the sender's engine (PostgreSQL: commits without flush)
-    ingest: Engine | None = None  # the webhook writer's engine (PostgreSQL: no checkout ping)
+    ingest_conninfo: str | None = None  # PostgreSQL: the webhook writer's own connection
     wake_inbox: threading.Event = field(default_factory=threading.Event)
     wake_outbox: threading.Event = field(default_factory=threading.Event)
     wake_scheduler: threading.Event = field(default_factory=threading.Event)
@@ -91,10 +91,6 @@ class Runtime:
                 token=settings.whatsapp_access_token.get_secret_value(),
             )
         return senders
-
-    @property
-    def ingest_engine(self) -> Engine:
-        return self.ingest or self.engine
 
     @cached_property
     def sender_sessions(self) -> SessionFactory:
@@ -200,8 +196,6 @@ class Runtime:
             self.webhook_http.close()
         if self.bookkeeping is not None:
             self.bookkeeping.dispose()
-        if self.ingest is not None:
-            self.ingest.dispose()
         self.engine.dispose()
 
 
@@ -303,5 +297,5 @@ def build_runtime(
             timeout=httpx.Timeout(10.0, connect=5.0), transport=webhook_transport
         ),
         bookkeeping=bookkeeping_engine(settings.database_url, pool_size=settings.senders + 2),
-        ingest=ingest_engine(settings.database_url, pool_size=2),
+        ingest_conninfo=libpq_conninfo(settings.database_url),
     )

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from sevadwar.channels.whatsapp.payloads import split_events
 from sevadwar.channels.whatsapp.signature import sign
 from sevadwar.fakes import whatsapp_payloads as wp
 from sevadwar.messaging.models import InboxEvent, InboxState
 from sevadwar.runtime import Runtime
-from sevadwar.storage.db import create_db_engine, create_session_factory, transaction
+from sevadwar.storage.db import create_db_engine, libpq_conninfo, transaction
 from support import APP_SECRET, drain, signed_post
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "whatsapp"
@@ -132,17 +133,51 @@ def test_unparseable_signed_payload_is_quarantined_and_acknowledged(
 
 
 def test_database_down_answers_503_so_meta_retries(
-    client: TestClient, runtime: Runtime, tmp_path: Path
+    client: TestClient, runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = runtime.engine.url
     if url.get_backend_name() == "sqlite":
         broken = url.set(database=str(tmp_path))  # a directory: the database cannot be opened
+        monkeypatch.setattr(
+            runtime, "engine", create_db_engine(broken.render_as_string(hide_password=False))
+        )
     else:
         broken = url.set(port=1)  # nothing listens there
-    runtime.ingest = create_db_engine(broken.render_as_string(hide_password=False))
-    runtime.sessions = create_session_factory(runtime.ingest)
-    response = signed_post(client, wp.encode(wp.inbound_webhook(USER, wp.text_message(USER, "hi"))))
-    assert response.status_code == 503
+        monkeypatch.setattr(runtime, "ingest_conninfo", libpq_conninfo(str(broken)))
+    body = wp.encode(wp.inbound_webhook(USER, wp.text_message(USER, "hi")))
+    assert signed_post(client, body).status_code == 503
+    # The database is back (and the app's writer made afresh, as a restarted app would): the
+    # same delivery is stored when Meta retries it.
+    monkeypatch.undo()
+    client.app.state.whatsapp_inbox_writer = None
+    assert signed_post(client, body).status_code == 200
+    assert [e.event_key for e in events(runtime)] == [e.key for e in split_events(json.loads(body))]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_dropped_writer_connection_fails_one_commit_and_the_next_reconnects(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """PostgreSQL restarts or a proxy cuts the webhook writer's connection between deliveries:
+    the delivery that meets the dead connection is a 503 (Meta retries it), the next one
+    reconnects, and the retry is stored once."""
+    first = wp.encode(wp.inbound_webhook(USER, wp.text_message(USER, "first")))
+    assert signed_post(client, first).status_code == 200
+    with runtime.engine.connect() as admin:
+        killed = admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND query LIKE 'INSERT INTO inbox_events%'"
+            )
+        ).all()
+    assert killed == [(True,)]  # the writer's own connection, idle after its last statement
+    second = wp.encode(wp.inbound_webhook(USER, wp.text_message(USER, "second")))
+    assert signed_post(client, second).status_code == 503
+    assert signed_post(client, second).status_code == 200
+    assert signed_post(client, second).status_code == 200  # Meta's retry of the same delivery
+    texts = [e.payload["messages"][0]["text"]["body"] for e in events(runtime)]
+    assert texts == ["first", "second"]
 
 
 def test_every_golden_payload_is_accepted_through_the_real_route(

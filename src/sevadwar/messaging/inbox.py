@@ -12,13 +12,29 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Engine, Insert, Select, and_, exists, func, select, update
+import psycopg
+from prometheus_client import Counter, Histogram
+from sqlalchemy import (
+    Engine,
+    Insert,
+    Select,
+    and_,
+    bindparam,
+    column,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session, aliased
 from starlette.concurrency import run_in_threadpool
 
@@ -119,25 +135,25 @@ class InboxWriter:
     batch that fails for any reason but an unreachable database is retried one delivery at a time,
     so one bad delivery cannot fail the others.
 
-    Each flush is one Core transaction on ``engine()`` (read at every flush): no ORM session,
-    whose set-up cost more than the insert itself (``bench/optimisations.md``). One writer
-    serves one event loop.
+    Where the rows go is the ``sink``: ``PostgresSink`` (one statement from the event loop) or
+    ``EngineSink`` (a Core transaction in a worker thread, SQLite). One writer serves one event
+    loop.
     """
 
     def __init__(
         self,
-        engine: Callable[[], Engine],
+        sink: InboxSink,
         channel: str,
         *,
         clock: Callable[[], datetime] = utcnow,
-        max_inflight: int = 2,
+        max_inflight: int = 1,
         max_batch: int = 500,
     ) -> None:
         self.loop = asyncio.get_running_loop()
-        self._engine = engine
+        self._sink = sink
         self._channel = channel
         self._clock = clock
-        self._max_inflight = max_inflight
+        self._max_inflight = 1 if isinstance(sink, PostgresSink) else max_inflight
         self._max_batch = max_batch
         self._pending: list[tuple[Sequence[NewEvent], datetime, asyncio.Future[None]]] = []
         self._inflight: set[asyncio.Task[None]] = set()
@@ -148,6 +164,14 @@ class InboxWriter:
         if len(self._inflight) < self._max_inflight:
             self._start_flush()
         await future
+
+    async def aclose(self) -> None:
+        """Close the sink's connection (at shutdown, from the writer's own loop)."""
+        await self._sink.aclose()
+
+    def abandon(self) -> None:
+        """Let go of the sink's connection without the loop, which may be gone already."""
+        self._sink.abandon()
 
     def _start_flush(self) -> None:
         batch = self._pending[: self._max_batch]
@@ -165,7 +189,7 @@ class InboxWriter:
         self, batch: list[tuple[Sequence[NewEvent], datetime, asyncio.Future[None]]]
     ) -> None:
         try:
-            await run_in_threadpool(self._write, [(events, now) for events, now, _ in batch])
+            await self._write([(events, now) for events, now, _ in batch])
         except Exception as exc:
             if len(batch) == 1 or is_unavailable(exc):
                 for _, _, future in batch:
@@ -173,7 +197,7 @@ class InboxWriter:
                 return
             for events, now, future in batch:  # find the delivery that fails; store the others
                 try:
-                    await run_in_threadpool(self._write, [(events, now)])
+                    await self._write([(events, now)])
                 except Exception as single:
                     _settle(future, single)
                 else:
@@ -182,11 +206,127 @@ class InboxWriter:
         for _, _, future in batch:
             _settle(future, None)
 
-    def _write(self, batch: list[tuple[Sequence[NewEvent], datetime]]) -> None:
+    async def _write(self, batch: list[tuple[Sequence[NewEvent], datetime]]) -> None:
+        rows = _rows(self._channel, batch)
+        await self._sink.write(rows)
+        GROUP_COMMITS.inc()
+        GROUP_ROWS.observe(len(rows))
+
+
+GROUP_COMMITS = Counter(
+    "sevadwar_inbox_group_commits_total", "Transactions that stored webhook deliveries"
+)
+GROUP_ROWS = Histogram(
+    "sevadwar_inbox_group_commit_events",
+    "Inbox events stored per group commit",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+)
+
+
+class InboxSink(Protocol):
+    async def write(self, rows: list[dict[str, Any]]) -> None: ...
+    async def aclose(self) -> None: ...
+    def abandon(self) -> None: ...
+
+
+class EngineSink:
+    """The rows in one Core transaction on ``engine()`` (read at every write) in a worker thread:
+    SQLite, whose driver has no asynchronous interface. No ORM session: its set-up cost more than
+    the insert itself (``bench/optimisations.md``)."""
+
+    def __init__(self, engine: Callable[[], Engine]) -> None:
+        self._engine = engine
+
+    async def write(self, rows: list[dict[str, Any]]) -> None:
+        await run_in_threadpool(self._write, rows)
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
         engine = self._engine()
         statement = _insert_events(engine.dialect.name, returning=False)
         with engine.begin() as connection:
-            connection.execute(statement, _rows(self._channel, batch))
+            connection.execute(statement, rows)
+
+    async def aclose(self) -> None:
+        return None
+
+    def abandon(self) -> None:
+        return None
+
+
+class PostgresSink:
+    """The rows in ONE statement, sent from the event loop on the writer's own connection.
+
+    ``INSERT … SELECT … FROM jsonb_to_recordset($1) ON CONFLICT DO NOTHING`` in autocommit: the
+    statement is its own transaction, and it returns once the commit is on disk, in one round
+    trip, with one prepared plan whatever the number of rows. A worker thread running a
+    BEGIN/INSERT/COMMIT exchange needed the GIL back after every round trip while the event loop
+    held it parsing requests, which stretched every group commit to several milliseconds
+    (``bench/optimisations.md``). A connection that failed is dropped; the next delivery
+    reconnects.
+    """
+
+    def __init__(self, conninfo: str, *, connect_timeout: int = 5) -> None:
+        self._conninfo = conninfo
+        self._connect_timeout = connect_timeout
+        self._connection: psycopg.AsyncConnection[Any] | None = None
+
+    async def write(self, rows: list[dict[str, Any]]) -> None:
+        connection = await self._connect()
+        document = json.dumps(rows, ensure_ascii=False, default=_json_default)
+        try:
+            await connection.execute(_recordset_insert(), (document,), prepare=True)
+        except psycopg.Error:
+            if connection.broken or connection.closed:
+                self._connection = None
+                await connection.close()
+            raise
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        if self._connection is None or self._connection.closed:
+            self._connection = await psycopg.AsyncConnection.connect(
+                self._conninfo, autocommit=True, connect_timeout=self._connect_timeout
+            )
+        return self._connection
+
+    async def aclose(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
+
+    def abandon(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and not connection.closed:
+            connection.pgconn.finish()  # what close() does, without needing the loop
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+@functools.cache
+def _recordset_insert() -> str:
+    """The PostgreSQL statement, derived from the table and compiled once."""
+    table = InboxEvent.__table__
+    names = [c.name for c in table.columns if c.name in _ROW_COLUMNS]  # in the table's order
+    rows = (
+        func.jsonb_to_recordset(bindparam("rows", type_=JSONB))
+        .table_valued(*(column(name, table.c[name].type) for name in names))
+        .render_derived(name="r", with_types=True)
+    )
+    statement = (
+        postgresql.insert(InboxEvent)
+        .from_select(names, select(*(rows.c[name] for name in names)))
+        .on_conflict_do_nothing(index_elements=["event_key"])
+    )
+    compiled = statement.compile(dialect=psycopg_dialect())  # type: ignore[no-untyped-call]
+    return str(compiled).replace("%(rows)s", "%s")
+
+
+_ROW_COLUMNS = frozenset(
+    ("event_key", "channel", "kind", "citizen_key", "payload", "state", "attempts", "received_at")
+)
 
 
 def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -85,15 +86,13 @@ def bookkeeping_engine(url: str, *, pool_size: int) -> Engine | None:
     return create_db_engine(url, pool_size=pool_size, durable_commits=False)
 
 
-def ingest_engine(url: str, *, pool_size: int) -> Engine | None:
-    """The webhook writer's engine on PostgreSQL: durable commits (a webhook is acknowledged only
-    once its row is on disk) but no ping on checkout, which cost a round trip per group commit.
-    A connection that died meanwhile fails that one commit as "unavailable": the webhooks in it
-    are answered 503, Meta delivers them again, and the pool has dropped the connection. None on
-    SQLite (one writer: the main engine serves)."""
-    if make_url(url).get_backend_name() == "sqlite":
+def libpq_conninfo(url: str) -> str | None:
+    """The libpq connection string for a PostgreSQL URL (for psycopg used without SQLAlchemy,
+    as the webhook writer does), or None for SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
         return None
-    return create_db_engine(url, pool_size=pool_size, ping=False)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def create_session_factory(engine: Engine) -> SessionFactory:
@@ -109,6 +108,6 @@ def transaction(factory: SessionFactory) -> Iterator[Session]:
 
 def is_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` means the database cannot be reached (not a bug in a query)."""
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, OperationalError | psycopg.OperationalError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated

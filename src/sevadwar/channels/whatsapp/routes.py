@@ -16,6 +16,7 @@ import asyncio
 import hmac
 import json
 import logging
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -27,7 +28,15 @@ from starlette.types import Receive, Scope, Send
 
 from sevadwar.channels.whatsapp.payloads import MalformedPayload, split_events
 from sevadwar.channels.whatsapp.signature import SignatureCheck, verify
-from sevadwar.messaging.inbox import InboxWriter, NewEvent, safe_event, store_quarantine
+from sevadwar.messaging.inbox import (
+    EngineSink,
+    InboxSink,
+    InboxWriter,
+    NewEvent,
+    PostgresSink,
+    safe_event,
+    store_quarantine,
+)
 from sevadwar.runtime import Runtime
 from sevadwar.storage.db import is_unavailable, transaction
 
@@ -210,13 +219,30 @@ def _writer(scope: Scope, runtime: Runtime) -> InboxWriter:
     state = scope["app"].state
     writer: InboxWriter | None = getattr(state, "whatsapp_inbox_writer", None)
     if writer is None or writer.loop is not asyncio.get_running_loop():
-        writer = InboxWriter(
-            lambda: runtime.ingest_engine,
-            "whatsapp",
-            clock=runtime.clock,
-            # One commit at a time: deliveries that arrive meanwhile go together in the next.
-            # Two in flight made smaller batches for no more throughput (bench/optimisations.md).
-            max_inflight=1,
-        )
+        if writer is not None:  # served from another loop before (tests): its connection goes
+            writer.abandon()
+        # One commit at a time: deliveries that arrive meanwhile go together in the next.
+        # Two in flight made smaller batches for no more throughput (bench/optimisations.md).
+        writer = InboxWriter(inbox_sink(runtime), "whatsapp", clock=runtime.clock, max_inflight=1)
         state.whatsapp_inbox_writer = writer
     return writer
+
+
+def inbox_sink(runtime: Runtime) -> InboxSink:
+    """PostgreSQL: one statement per group commit on the writer's own connection, from the event
+    loop; SQLite: a transaction on the app's engine in a worker thread."""
+    if runtime.ingest_conninfo is not None:
+        return PostgresSink(runtime.ingest_conninfo)
+    return EngineSink(lambda: runtime.engine)
+
+
+async def close_writer(app: Any) -> None:
+    """Close the inbox writer's connection at shutdown (from the loop that served requests)."""
+    writer: InboxWriter | None = getattr(app.state, "whatsapp_inbox_writer", None)
+    if writer is None:
+        return
+    app.state.whatsapp_inbox_writer = None
+    if writer.loop is asyncio.get_running_loop():
+        await writer.aclose()
+    else:
+        writer.abandon()
