@@ -180,6 +180,26 @@ def test_a_dropped_writer_connection_fails_one_commit_and_the_next_reconnects(
     assert texts == ["first", "second"]
 
 
+@pytest.mark.parametrize("escape", ["\\u0000", "\\ud800", "\\uDFFF"])
+def test_text_no_database_can_hold_is_stored_replaced_not_a_500(
+    client: TestClient, runtime: Runtime, escape: str
+) -> None:
+    """JSON can carry NUL and a lone half of a surrogate pair; no database text column can. A
+    signed body with them is stored with U+FFFD in their place (and processed), once."""
+    body = wp.encode(wp.inbound_webhook(USER, wp.text_message(USER, "MARK")))
+    body = body.replace(b"MARK", f"a{escape}b".encode())
+    body = body.replace(b'"id":"wamid.', f'"id":"wamid.{escape}'.encode())  # the key, too
+    assert body.count(escape.encode()) == 2
+    assert signed_post(client, body).status_code == 200
+    assert signed_post(client, body).status_code == 200  # Meta's retry: still one event
+    stored = events(runtime)
+    assert len(stored) == 1
+    assert stored[0].payload["messages"][0]["text"]["body"] == "a\ufffdb"
+    assert "\ufffd" in stored[0].event_key
+    drain(runtime)
+    assert events(runtime)[0].state == InboxState.DONE
+
+
 def test_every_golden_payload_is_accepted_through_the_real_route(
     client: TestClient, runtime: Runtime
 ) -> None:

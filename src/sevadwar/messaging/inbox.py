@@ -13,6 +13,7 @@ import asyncio
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,13 +59,19 @@ _KEY_LIMIT = 200  # inbox_events.event_key
 _CITIZEN_LIMIT = 160  # inbox_events.citizen_key
 
 
-def _without_nul(value: Any) -> Any:
+# What JSON can carry but no database text can: NUL, and a lone half of a surrogate pair (JSON's
+# "\ud800" escape; a whole pair arrives as one character). Found in a body by its escape.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF])")
+
+
+def _storable(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
+        return _UNSTORABLE.sub("\ufffd", value)
     if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+        return {_storable(k): _storable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_without_nul(v) for v in value]
+        return [_storable(v) for v in value]
     return value
 
 
@@ -74,14 +81,20 @@ def _fit(text: str | None, limit: int) -> str | None:
     return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def safe_event(event: NewEvent, *, has_nul: bool) -> NewEvent:
-    """An event every database accepts: PostgreSQL refuses NUL in JSON text, and keys have a
-    length limit. Hostile but signed payloads must be stored, not turned into a 500."""
-    key, citizen = _fit(event.key, _KEY_LIMIT), _fit(event.citizen_key, _CITIZEN_LIMIT)
-    if not has_nul and key == event.key and citizen == event.citizen_key:
+def safe_event(event: NewEvent, *, unstorable: bool) -> NewEvent:
+    """An event every database accepts: PostgreSQL refuses NUL and lone surrogates in text
+    (``unstorable``: the body had one's escape, ``UNSTORABLE_ESCAPE``; they become U+FFFD), and
+    keys have a length limit. Hostile but signed payloads must be stored, not turned into a 500."""
+    clean = _storable if unstorable else _as_is
+    key = _fit(clean(event.key), _KEY_LIMIT) or event.key
+    citizen = _fit(clean(event.citizen_key), _CITIZEN_LIMIT)
+    if not unstorable and key == event.key and citizen == event.citizen_key:
         return event
-    payload = _without_nul(event.payload) if has_nul else event.payload
-    return NewEvent(key or event.key, event.kind, citizen, payload)
+    return NewEvent(key, event.kind, citizen, clean(event.payload))
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def store_events(

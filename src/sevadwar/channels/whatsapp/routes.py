@@ -29,6 +29,7 @@ from starlette.types import Receive, Scope, Send
 from sevadwar.channels.whatsapp.payloads import MalformedPayload, split_events
 from sevadwar.channels.whatsapp.signature import SignatureCheck, verify
 from sevadwar.messaging.inbox import (
+    UNSTORABLE_ESCAPE,
     EngineSink,
     InboxSink,
     InboxWriter,
@@ -111,9 +112,9 @@ class WebhookEndpoint:
             return PlainTextResponse("Invalid signature", status_code=403)
         try:
             raw_events = split_events(json.loads(body, parse_constant=_not_json))
-            has_nul = b"\\u0000" in body
+            unstorable = UNSTORABLE_ESCAPE.search(body) is not None
             events = [
-                safe_event(NewEvent(e.key, e.kind, e.citizen_key, e.data), has_nul=has_nul)
+                safe_event(NewEvent(e.key, e.kind, e.citizen_key, e.data), unstorable=unstorable)
                 for e in raw_events
             ]
             quarantine = None
