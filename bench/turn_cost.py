@@ -110,7 +110,7 @@ def webhook_events(identity: Identity, text: str, reply: tuple[str, str] | None)
         message = wp.list_reply_message(user, reply[1], text)
     body = json.loads(wp.encode(wp.inbound_webhook(user, message)))
     return [
-        safe_event(NewEvent(e.key, e.kind, e.citizen_key, e.data), has_nul=False)
+        safe_event(NewEvent(e.key, e.kind, e.citizen_key, e.data), unstorable=False)
         for e in split_events(body)
     ]
 
