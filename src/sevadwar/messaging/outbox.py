@@ -16,7 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from sevadwar.channels.base import DeliveryStatus, Outbound, outbound_to_dict
@@ -231,11 +243,19 @@ def mark_sent(
     """Meta accepted the message. With ``counted=False`` the dashboard is told separately
     (the sender counts a whole batch at once: :func:`count_sent`)."""
     now = now or utcnow()
-    session.execute(
-        _MARK_SENT, {"p_id": message_id, "p_provider_id": provider_message_id or None, "p_now": now}
-    )
+    set_sent(session.connection(), message_id, provider_message_id, now=now)
     if counted:
         record(session, Kind.MESSAGE_SENT, at=now)
+
+
+def set_sent(
+    connection: Connection, message_id: int, provider_message_id: str, *, now: datetime
+) -> None:
+    """The "sent" mark alone, one statement: the sender runs it as a transaction of its own
+    (``storage.db.one_statement``) right after Meta accepts the message."""
+    connection.execute(
+        _MARK_SENT, {"p_id": message_id, "p_provider_id": provider_message_id or None, "p_now": now}
+    )
 
 
 def count_sent(session: Session, sent: int, *, now: datetime | None = None) -> None:
