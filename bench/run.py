@@ -508,6 +508,19 @@ def summary_section(data: dict[str, Any], best_pg: dict[str, Any]) -> list[str]:
                 ),
             ]
         )
+        within = [
+            lv for lv in run["levels"] if lv["first_reply_ms"]["p99"] < TARGETS["turn_p99_ms"]
+        ]
+        if within:
+            fastest = max(within, key=lambda lv: lv["turns_per_second"])
+            rows.append(
+                [
+                    "(context) highest end-to-end rate on PostgreSQL with first-reply p99 < 250 ms",
+                    f"{fmt(fastest['turns_per_second'], 1)} turns/s, p99 "
+                    f"{fmt(fastest['first_reply_ms']['p99'])} ms ({fastest['citizens']} citizens)",
+                    "–",
+                ]
+            )
     scale_runs = (data.get("scale") or {}).get("runs", [])
     if scale_runs:
         ok = all((r.get("check") or {}).get("ok") for r in scale_runs)
