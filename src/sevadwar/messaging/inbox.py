@@ -337,7 +337,7 @@ def _recordset_insert() -> str:
     return str(compiled).replace("%(rows)s", "%s")
 
 
-_ROW_COLUMNS = frozenset(
+_ROW_COLUMNS = frozenset(  # the keys of ``_rows``
     ("event_key", "channel", "kind", "citizen_key", "payload", "state", "attempts", "received_at")
 )
 
