@@ -166,7 +166,7 @@ class InboxWriter:
         self._sink = sink
         self._channel = channel
         self._clock = clock
-        self._max_inflight = 1 if isinstance(sink, PostgresSink) else max_inflight
+        self._max_inflight = max_inflight
         self._max_batch = max_batch
         self._pending: list[tuple[Sequence[NewEvent], datetime, asyncio.Future[None]]] = []
         self._inflight: set[asyncio.Task[None]] = set()

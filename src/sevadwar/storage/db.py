@@ -19,9 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
 
-# Errors meaning "the database is not reachable right now": answer 503 and let the caller retry.
-UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError,)
-
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -38,13 +35,11 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_db_engine(
-    url: str, *, pool_size: int = 10, durable_commits: bool = True, ping: bool | None = None
-) -> Engine:
+def create_db_engine(url: str, *, pool_size: int = 10, durable_commits: bool = True) -> Engine:
     """An engine with its pool. ``durable_commits=False`` (PostgreSQL only) returns from COMMIT
     before the WAL reaches the disk: for bookkeeping whose loss in a *database* crash is harmless
     (see :func:`bookkeeping_engine`). SQLite already syncs WAL commits lazily (``NORMAL``).
-    ``ping`` (PostgreSQL): test each connection on checkout; by default only durable engines do."""
+    On PostgreSQL only durable engines test each connection on checkout."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -64,7 +59,7 @@ def create_db_engine(
         max_overflow=pool_size,
         # The web process pings on checkout so a restarted database is a 503, not a 500; the
         # sender's loop retries any error and the pool drops a dead connection, so it skips it.
-        pool_pre_ping=durable_commits if ping is None else ping,
+        pool_pre_ping=durable_commits,
         pool_recycle=1800,
         connect_args={} if durable_commits else {"options": "-c synchronous_commit=off"},
     )
