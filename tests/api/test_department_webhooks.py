@@ -269,6 +269,27 @@ def test_refusal_is_dead_at_once_and_replay_sends_it_in_order(
         assert audit.actor == "operator:ops"
 
 
+def test_finished_deliveries_are_deleted_after_30_days_and_dead_ones_kept(
+    runtime: Runtime, receivers: Receivers, clock: Clock
+) -> None:
+    receivers.subscribe("edistrict")
+    receivers.subscribe("legacy-system")
+    receivers.fake.fail("legacy-system", [410])
+    submit(runtime)
+    deliver_all(runtime)
+    assert sorted(r.state for r in rows(runtime)) == [WebhookState.DEAD, WebhookState.DELIVERED]
+    scheduler = runtime.scheduler()
+
+    clock.advance(days=29)
+    scheduler.enforce_retention()
+    assert len(rows(runtime)) == 2  # a month is kept for looking back
+
+    clock.advance(days=2)
+    scheduler.enforce_retention()
+    [kept] = rows(runtime)
+    assert kept.state == WebhookState.DEAD  # still there to replay or discard
+
+
 # --------------------------------------------------------------------------- signatures
 
 

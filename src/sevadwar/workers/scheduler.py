@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
+from sevadwar.api.models import WebhookDelivery, WebhookState
 from sevadwar.applications.models import OPEN_STATUSES, Application, ApplicationStatus
 from sevadwar.audit.actions import do_append_audit
 from sevadwar.catalogue.catalogue import Catalogue
@@ -39,6 +40,8 @@ DRAFT_TTL = timedelta(days=30)
 INBOX_RETENTION = timedelta(days=30)  # processed events (already minimised) and quarantined bodies
 DASHBOARD_EVENT_RETENTION = timedelta(days=7)  # live feed only; the counters keep the history
 OUTBOX_RETENTION = timedelta(days=90)  # sent replies may hold personal data: scrub after this
+WEBHOOK_RETENTION = timedelta(days=30)  # department webhooks delivered or let go (dead ones stay)
+FINISHED_DELIVERIES = (WebhookState.DELIVERED, WebhookState.DISCARDED)  # none holds back others
 JOB_LOCKS = {"escalate": 0x5E7A01, "remind": 0x5E7A02, "retention": 0x5E7A03}
 
 
@@ -150,7 +153,8 @@ class Scheduler:
             return sent
 
     def enforce_retention(self) -> int:
-        """Delete what is no longer needed: stale drafts, old inbox rows, old reply contents."""
+        """Delete what is no longer needed: stale drafts, old inbox rows, old reply contents,
+        the live feed's old events, department webhooks finished long ago."""
         now = self.clock()
         with transaction(self.sessions) as session:
             if not _lock(session, "retention"):
@@ -184,6 +188,13 @@ class Scheduler:
             purged += result.rowcount or 0  # type: ignore[attr-defined]
             result = session.execute(
                 delete(DashboardEvent).where(DashboardEvent.at < now - DASHBOARD_EVENT_RETENTION)
+            )
+            purged += result.rowcount or 0  # type: ignore[attr-defined]
+            result = session.execute(
+                delete(WebhookDelivery).where(  # ix_webhook_deliveries_state: (state, not_before)
+                    fixed_in(WebhookDelivery.state, FINISHED_DELIVERIES),
+                    WebhookDelivery.not_before < now - WEBHOOK_RETENTION,  # the last try
+                )
             )
             purged += result.rowcount or 0  # type: ignore[attr-defined]
             do_compact_counters(session, now=now)  # dashboard shards of finished days
