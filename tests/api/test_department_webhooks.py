@@ -19,7 +19,12 @@ from conftest import Clock
 from sevadwar.api.actions import do_create_api_key, do_revoke_api_key, do_set_webhook
 from sevadwar.api.models import WebhookDelivery, WebhookState
 from sevadwar.api.webhook_commands import delivery_lines
-from sevadwar.api.webhooks import BACKOFF_BASE, InvalidWebhookUrl, do_replay_deliveries
+from sevadwar.api.webhooks import (
+    BACKOFF_BASE,
+    InvalidWebhookUrl,
+    do_discard_deliveries,
+    do_replay_deliveries,
+)
 from sevadwar.applications.actions import do_submit_application
 from sevadwar.applications.models import Application
 from sevadwar.applications.workflow import Actor
@@ -274,20 +279,27 @@ def test_finished_deliveries_are_deleted_after_30_days_and_dead_ones_kept(
 ) -> None:
     receivers.subscribe("edistrict")
     receivers.subscribe("legacy-system")
+    receivers.subscribe("retired-system")
     receivers.fake.fail("legacy-system", [410])
+    receivers.fake.fail("retired-system", [410])
     submit(runtime)
     deliver_all(runtime)
-    assert sorted(r.state for r in rows(runtime)) == [WebhookState.DEAD, WebhookState.DELIVERED]
+    delivered, dead, let_go = rows(runtime)
+    assert [delivered.state, dead.state, let_go.state] == [WebhookState.DELIVERED] + 2 * [
+        WebhookState.DEAD
+    ]
+    with transaction(runtime.sessions) as session:
+        do_discard_deliveries(session, [let_go.id], operator="ops", now=runtime.clock())
     scheduler = runtime.scheduler()
 
     clock.advance(days=29)
     scheduler.enforce_retention()
-    assert len(rows(runtime)) == 2  # a month is kept for looking back
+    assert len(rows(runtime)) == 3  # a month is kept for looking back
 
     clock.advance(days=2)
     scheduler.enforce_retention()
     [kept] = rows(runtime)
-    assert kept.state == WebhookState.DEAD  # still there to replay or discard
+    assert (kept.id, kept.state) == (dead.id, WebhookState.DEAD)  # to replay or discard
 
 
 # --------------------------------------------------------------------------- signatures
