@@ -344,6 +344,43 @@ def test_documented_snippet_accepts_ours_and_detects_forgeries(
     assert not receivers.fake.requests("edistrict")[-1].signature_ok
 
 
+def test_a_rotated_secret_still_signs_for_a_day_so_the_receiver_can_switch(
+    runtime: Runtime, receivers: Receivers, clock: Clock
+) -> None:
+    verify = documented_verifier()
+    prefix = receivers.subscribe("edistrict")
+    old = receivers.secrets["edistrict"]
+    with transaction(runtime.sessions) as session:
+        row = do_set_webhook(
+            session,
+            prefix=prefix,
+            webhook_url=f"{receivers.base_url}/edistrict",
+            actor="system:test",
+            now=runtime.clock(),
+        )
+        assert row is not None and row.webhook_secret is not None
+        new = row.webhook_secret
+    assert new != old
+
+    submit(runtime)  # the receiver still has the old secret: accepted
+    deliver_all(runtime)
+    [request] = receivers.fake.requests("edistrict")
+    assert request.signature_ok and len(receivers.fake.events("edistrict")) == 1
+    header, now = request.headers["x-sevadwar-signature"], clock().timestamp()
+    assert header.count("v1=") == 2
+    assert verify(old, header, request.body, now=now)  # and the documented check takes both
+    assert verify(new, header, request.body, now=now)
+
+    clock.advance(hours=24, seconds=1)  # the overlap is over: the old secret no longer signs
+    receivers.fake.register("edistrict", old)
+    submit(runtime)
+    deliver_all(runtime)
+    late = receivers.fake.requests("edistrict")[-1]
+    assert late.headers["x-sevadwar-signature"].count("v1=") == 1
+    assert not late.signature_ok  # refused (401): a receiver that never switched is told so
+    assert verify(new, late.headers["x-sevadwar-signature"], late.body, now=clock().timestamp())
+
+
 def _id(request: Any) -> dict[str, str]:
     return {"x-sevadwar-event-id": request.headers["x-sevadwar-event-id"]}
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sevadwar.api.keys import hash_key, new_key
-from sevadwar.api.webhooks import check_webhook_url, new_webhook_secret
+from sevadwar.api.webhooks import SECRET_OVERLAP, check_webhook_url, new_webhook_secret
 from sevadwar.audit.actions import do_append_audit
 from sevadwar.catalogue.schema import DEPARTMENTS
 from sevadwar.officers.models import ApiKey
@@ -63,14 +63,19 @@ def do_set_webhook(
     """Point an active key's webhook at ``webhook_url`` with a NEW secret, or remove it (None).
 
     Returns the key (its ``webhook_secret`` to show once), or None if there is no active key.
-    Events already queued go to the new URL, signed with the new secret.
+    Events already queued go to the new URL, signed with the new secret and, for
+    ``SECRET_OVERLAP``, with the one it replaces too, so the receiver can switch without
+    refusing anything meanwhile.
     """
     url = check_webhook_url(webhook_url) if webhook_url is not None else None
     row = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
     if row is None or row.revoked_at is not None:
         return None
+    replaced = row.webhook_secret if url else None
     row.webhook_url = url
     row.webhook_secret = new_webhook_secret() if url else None
+    row.previous_webhook_secret = replaced
+    row.previous_secret_until = now + SECRET_OVERLAP if replaced else None
     do_append_audit(
         session,
         actor=actor,

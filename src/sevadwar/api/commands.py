@@ -158,4 +158,9 @@ def run_webhook(args: argparse.Namespace) -> int:
         return 0
     print(f"Events for {args.prefix} go to {url}, signed with this new secret (shown only now):")
     print(secret)
+    if row.previous_secret_until is not None:
+        print(
+            "The secret it replaces signs events too until "
+            f"{row.previous_secret_until:%Y-%m-%d %H:%M} UTC: switch the receiver before then."
+        )
     return 0

@@ -38,6 +38,7 @@ MAX_ATTEMPTS = 15  # six to twelve hours of retries with the back-off below
 BACKOFF_BASE = 15.0  # seconds before the second try (at most)
 BACKOFF_CAP = 7200.0  # never wait more than two hours between tries
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a marker, not a secret
+SECRET_OVERLAP = timedelta(hours=24)  # a replaced secret still signs events for this long
 
 
 class DepartmentEvent(StrEnum):

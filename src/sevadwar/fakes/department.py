@@ -4,8 +4,8 @@ It implements the receiver's side of the contract in docs/department-webhooks.md
 does not import Sevadwar's signing code, so a mistake there is not mirrored here):
 
 * ``POST /{receiver}``: checks ``X-Sevadwar-Signature`` (``t=<unix>,v1=<hex HMAC-SHA256 of
-  "<t>." + body>``) with the receiver's secret and a 5-minute tolerance; a bad signature is
-  401. A valid request is answered with the next scripted failure if any (``fail``), else 200;
+  "<t>." + body>``, one ``v1`` per secret while one is being rotated) with the receiver's secret
+  and a 5-minute tolerance; a bad signature is 401. A valid request is answered with the next scripted failure if any (``fail``), else 200;
   an event id already accepted is answered 200 and not recorded again (idempotency).
 * Control API (no auth): ``POST /_fake/receivers/{receiver}`` ``{"secret"}``,
   ``POST /_fake/receivers/{receiver}/fail`` ``{"statuses": [500, 500], "retry_after": "5"}``,
@@ -115,17 +115,18 @@ class FakeDepartment:
 
 
 def valid_signature(secret: str, header: str, body: bytes, now: datetime) -> bool:
-    """The receiver's check: parse ``t`` and ``v1``, recompute, compare in constant time."""
-    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
-    timestamp, given = parts.get("t", ""), parts.get("v1", "")
-    if not timestamp.isdigit() or not given:
+    """The receiver's check: parse ``t`` and every ``v1``, recompute, compare in constant time."""
+    parts = [item.split("=", 1) for item in header.split(",") if "=" in item]
+    timestamps = [value for name, value in parts if name == "t"]
+    given = [value for name, value in parts if name == "v1"]
+    if len(timestamps) != 1 or not timestamps[0].isdigit() or not given:
         return False
-    if abs(now.timestamp() - int(timestamp)) > TOLERANCE_SECONDS:
+    if abs(now.timestamp() - int(timestamps[0])) > TOLERANCE_SECONDS:
         return False
     expected = hmac.new(
-        secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256
+        secret.encode("utf-8"), timestamps[0].encode("ascii") + b"." + body, hashlib.sha256
     ).hexdigest()
-    return hmac.compare_digest(expected, given)
+    return any(hmac.compare_digest(expected, candidate) for candidate in given)
 
 
 def create_app(fake: FakeDepartment) -> Starlette:

@@ -87,3 +87,6 @@ class ApiKey(Base):
     name: Mapped[str | None] = mapped_column(String(64))  # the system, e.g. "edistrict"
     webhook_url: Mapped[str | None] = mapped_column(String(500))  # events are POSTed here
     webhook_secret: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)  # shown once
+    # The secret it replaced, still signing events beside the new one until the date (a rotation).
+    previous_webhook_secret: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

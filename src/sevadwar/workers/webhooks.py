@@ -67,7 +67,7 @@ class _Claimed:
     event_id: str
     event_type: str
     url: str
-    secret: str
+    secrets: tuple[str, ...]  # the current one first (a replaced one signs too for a while)
     body: bytes
 
 
@@ -96,7 +96,7 @@ class WebhookDeliverer:
             for delivery in claim_deliveries(session, limit=self.batch_size, now=now):
                 key = session.get(ApiKey, delivery.api_key_id)
                 application = session.get(Application, delivery.application_id)
-                endpoint = _endpoint(key, application)
+                endpoint = _endpoint(key, application, now)
                 if endpoint is None or application is None:
                     mark_dead(
                         session,
@@ -135,7 +135,7 @@ class WebhookDeliverer:
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            SIGNATURE_HEADER: signature_header(item.secret, timestamp, item.body),
+            SIGNATURE_HEADER: signature_header(item.secrets, timestamp, item.body),
             EVENT_ID_HEADER: item.event_id,
             EVENT_TYPE_HEADER: item.event_type,
         }
@@ -190,16 +190,23 @@ class WebhookDeliverer:
         WEBHOOKS.labels("dead" if state == WebhookState.DEAD else "retry").inc()
 
 
-def _endpoint(key: ApiKey | None, application: Application | None) -> tuple[str, str] | None:
-    """``(url, secret)`` if the key is active, has a webhook and is the application's
-    department's (checked again at delivery: a key may be revoked or re-pointed meanwhile)."""
+def _endpoint(
+    key: ApiKey | None, application: Application | None, now: datetime
+) -> tuple[str, tuple[str, ...]] | None:
+    """``(url, secrets)`` if the key is active, has a webhook and is the application's
+    department's (checked again at delivery: a key may be revoked or re-pointed meanwhile). The
+    secrets are the current one, then the one it replaced while that is still valid."""
     if key is None or application is None or key.revoked_at is not None:
         return None
     if key.webhook_url is None or key.webhook_secret is None:
         return None
-    return (
-        (key.webhook_url, key.webhook_secret) if key.department == application.department else None
-    )
+    if key.department != application.department:
+        return None
+    secrets: tuple[str, ...] = (key.webhook_secret,)
+    until = key.previous_secret_until
+    if key.previous_webhook_secret and until is not None and now < until:
+        secrets += (key.previous_webhook_secret,)
+    return key.webhook_url, secrets
 
 
 def _snippet(response: httpx.Response) -> str:
