@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 import httpx
+import redis
 from sqlalchemy import Engine
 
 from sevadwar.applications.workflow import Workflow
@@ -31,7 +32,7 @@ from sevadwar.conversation.voice import VoiceNotes
 from sevadwar.documents.base import BlobStore
 from sevadwar.documents.store import LocalBlobStore, load_or_create_key
 from sevadwar.documents.uploads import UploadService
-from sevadwar.messaging.ratelimit import SharedRateLimiter
+from sevadwar.messaging.ratelimit import RateLimiter, RedisRateLimiter, SharedRateLimiter
 from sevadwar.nlu.understanding import Understanding
 from sevadwar.payments.context import PaymentContext, bind_payments
 from sevadwar.payments.reconcile import ReconcileLoop
@@ -93,6 +94,15 @@ class Runtime:
         return senders
 
     @cached_property
+    def redis(self) -> redis.Redis | None:
+        """The Redis client when ``SEVADWAR_REDIS_URL`` is set (the shared rate limit uses it),
+        made on first use: nothing connects until a sender takes a token."""
+        url = self.settings.redis_url
+        if url is None:
+            return None
+        return redis.Redis.from_url(url, socket_timeout=5.0, socket_connect_timeout=5.0)
+
+    @cached_property
     def sender_sessions(self) -> SessionFactory:
         if self.bookkeeping is None:
             return self.sessions
@@ -100,12 +110,14 @@ class Runtime:
 
     def outbox_sender(self) -> OutboxSender:
         sessions = self.sender_sessions
-        limiters = {}
+        limiters: dict[str, RateLimiter] = {}
         if self.settings.whatsapp_phone_number_id:
-            limiters["whatsapp"] = SharedRateLimiter(
-                sessions,
-                f"whatsapp:{self.settings.whatsapp_phone_number_id}",
-                rate=self.settings.whatsapp_rate_per_second,
+            key = f"whatsapp:{self.settings.whatsapp_phone_number_id}"
+            rate = self.settings.whatsapp_rate_per_second
+            limiters["whatsapp"] = (
+                RedisRateLimiter(self.redis, key, rate=rate)
+                if self.redis is not None
+                else SharedRateLimiter(sessions, key, rate=rate)
             )
         return OutboxSender(
             sessions,
@@ -196,6 +208,9 @@ class Runtime:
             self.webhook_http.close()
         if self.bookkeeping is not None:
             self.bookkeeping.dispose()
+        client = self.__dict__.get("redis")  # only if it was made
+        if client is not None:
+            client.close()
         self.engine.dispose()
 
 

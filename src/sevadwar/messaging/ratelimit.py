@@ -1,15 +1,19 @@
-"""A token bucket shared by every process through the database.
+"""A token bucket shared by every process: through the database, or Redis when configured.
 
 Meta's throughput limit is per business phone number, so every sender process must draw from the
-same bucket. Each acquisition is one short transaction on the ``rate_buckets`` row (row-locked on
-PostgreSQL; SQLite serialises writers anyway). When Meta answers "throttled", ``penalise`` empties
-the bucket for a while so all processes slow down together.
+same bucket. ``SharedRateLimiter`` keeps it in the ``rate_buckets`` row, taken in the sender's
+claim transaction (row-locked on PostgreSQL; SQLite serialises writers anyway).
+``RedisRateLimiter`` (``SEVADWAR_REDIS_URL``) keeps it in a Redis hash updated by one Lua script,
+so senders do not queue on a row lock; a token taken for a claim that then rolls back is simply
+not used. When Meta answers "throttled", ``penalise`` empties the bucket for a while so all
+processes slow down together.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +21,24 @@ from sqlalchemy.orm import Session
 from sevadwar.messaging.models import RateBucket
 from sevadwar.storage.db import SessionFactory, transaction
 from sevadwar.storage.upsert import insert_ignore
+
+
+class RateLimiter(Protocol):
+    key: str
+    rate: float
+
+    def take(self, session: Session, wanted: int) -> tuple[int, float]: ...
+    def penalise(self, seconds: float) -> None: ...
+
+
+def _refill(tokens: float, updated: float, now: float, rate: float, burst: float) -> float:
+    return min(burst, tokens + max(0.0, now - updated) * rate)
+
+
+def _granted(tokens: float, wanted: int, rate: float) -> tuple[int, float]:
+    """How many of ``wanted`` tokens ``tokens`` allow, and, when none, the seconds to wait."""
+    granted = max(0, min(wanted, int(tokens)))
+    return granted, 0.0 if granted else (1 - tokens) / rate
 
 
 class SharedRateLimiter:
@@ -61,10 +83,10 @@ class SharedRateLimiter:
         """
         bucket = self._bucket(session)
         now = self._clock()
-        tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
-        granted = max(0, min(wanted, int(tokens)))
+        tokens = _refill(bucket.tokens, bucket.updated, now, self.rate, self.burst)
+        granted, wait = _granted(tokens, wanted, self.rate)
         bucket.tokens, bucket.updated = tokens - granted, now
-        return granted, 0.0 if granted else (1 - tokens) / self.rate
+        return granted, wait
 
     def acquire(
         self, *, sleep: Callable[[float], None] = time.sleep, timeout: float = 30.0
@@ -85,3 +107,63 @@ class SharedRateLimiter:
             bucket = self._bucket(session)
             bucket.tokens = min(bucket.tokens, -seconds * self.rate)
             bucket.updated = self._clock()
+
+
+# KEYS[1]: the bucket. ARGV: now, rate, burst, wanted (0 with a penalty), penalty seconds.
+# Returns the tokens granted and the tokens left (as text: Redis turns Lua numbers into integers).
+_BUCKET_SCRIPT = """
+local now, rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local wanted, penalty = tonumber(ARGV[4]), tonumber(ARGV[5])
+local saved = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens = tonumber(saved[1]) or burst
+local updated = tonumber(saved[2]) or now
+local granted = 0
+if penalty > 0 then
+  tokens = math.min(tokens, -penalty * rate)
+else
+  tokens = math.min(burst, tokens + math.max(0, now - updated) * rate)
+  granted = math.max(0, math.min(wanted, math.floor(tokens)))
+  tokens = tokens - granted
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
+redis.call('EXPIRE', KEYS[1], 86400)
+return {granted, tostring(tokens)}
+"""
+
+
+class RedisRateLimiter:
+    """The same bucket in Redis (``SEVADWAR_REDIS_URL``): one script call per claim, atomic in
+    Redis, outside the database transaction. ``take`` ignores the session it is given."""
+
+    def __init__(
+        self,
+        client: Any,  # redis.Redis
+        key: str,
+        *,
+        rate: float,
+        burst: float | None = None,
+        clock: Callable[[], float] = time.time,
+        prefix: str = "sevadwar:rate:",
+    ) -> None:
+        self.key = key
+        self.rate = rate
+        self.burst = burst if burst is not None else max(rate, 1.0)
+        self._clock = clock
+        self._redis_key = prefix + key
+        self._script = client.register_script(_BUCKET_SCRIPT)
+
+    def _run(self, wanted: int, penalty: float = 0.0) -> tuple[int, float]:
+        granted, tokens = self._script(
+            keys=[self._redis_key],
+            args=[repr(self._clock()), repr(self.rate), repr(self.burst), wanted, repr(penalty)],
+        )
+        return int(granted), float(tokens)
+
+    def take(self, session: Session | None, wanted: int) -> tuple[int, float]:
+        """Take up to ``wanted`` tokens; how many were granted and, when none, the wait."""
+        granted, left = self._run(wanted)
+        return granted, 0.0 if granted else (1 - left) / self.rate
+
+    def penalise(self, seconds: float) -> None:
+        """Meta said "slow down": no process sends on this number for about ``seconds``."""
+        self._run(0, penalty=max(seconds, 1e-9))

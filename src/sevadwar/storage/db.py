@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import redis
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -115,7 +116,11 @@ def one_statement(engine: Engine) -> Iterator[Connection]:
 
 
 def is_unavailable(exc: BaseException) -> bool:
-    """True when ``exc`` means the database cannot be reached (not a bug in a query)."""
-    if isinstance(exc, OperationalError | psycopg.OperationalError):
+    """True when ``exc`` means the database (or Redis, for the shared rate limit) cannot be
+    reached: not a bug in a query."""
+    if isinstance(
+        exc,
+        OperationalError | psycopg.OperationalError | redis.ConnectionError | redis.TimeoutError,
+    ):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated

@@ -46,7 +46,7 @@ from sevadwar.messaging.outbox import (
     replace_payload,
     set_sent,
 )
-from sevadwar.messaging.ratelimit import SharedRateLimiter
+from sevadwar.messaging.ratelimit import RateLimiter
 from sevadwar.storage.base import utcnow
 from sevadwar.storage.db import SessionFactory, one_statement, transaction
 
@@ -76,7 +76,7 @@ class _Claimed:
 class OutboxSender:
     sessions: SessionFactory
     senders: Mapping[str, ChannelSender]
-    limiters: Mapping[str, SharedRateLimiter] = field(default_factory=dict)
+    limiters: Mapping[str, RateLimiter] = field(default_factory=dict)
     fallback_template: str = "service_update"
     sleep: Callable[[float], None] = time.sleep
 
@@ -204,7 +204,7 @@ class OutboxSender:
         message: Outbound,
         attempts: int,
         error: SendError,
-        limiter: SharedRateLimiter | None,
+        limiter: RateLimiter | None,
     ) -> None:
         SEND_ERRORS.labels(channel, str(error.code or 0)).inc()
         log.warning("send of outbox %s failed (%s): %s", message_id, error.failure, error.detail)
