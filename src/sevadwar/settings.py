@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     razorpay_webhook_secret: SecretStr | None = None
     razorpay_api_base_url: AnyHttpUrl = AnyHttpUrl("https://api.razorpay.com/v1")
 
-    redis_url: str | None = None
+    redis_url: str | None = None  # the shared WhatsApp rate limit in Redis (else the database)
     workers: int = Field(default=4, ge=0, le=64)  # in-process inbox worker threads (0: none)
     senders: int = Field(default=2, ge=0, le=64)  # in-process outbox sender threads
     log_level: str = "INFO"
