@@ -31,14 +31,9 @@ class RateLimiter(Protocol):
     def penalise(self, seconds: float) -> None: ...
 
 
-def _refill(tokens: float, updated: float, now: float, rate: float, burst: float) -> float:
-    return min(burst, tokens + max(0.0, now - updated) * rate)
-
-
-def _granted(tokens: float, wanted: int, rate: float) -> tuple[int, float]:
-    """How many of ``wanted`` tokens ``tokens`` allow, and, when none, the seconds to wait."""
-    granted = max(0, min(wanted, int(tokens)))
-    return granted, 0.0 if granted else (1 - tokens) / rate
+def _wait(granted: int, left: float, rate: float) -> float:
+    """Seconds until the next token, when none was granted (``left`` may be a debt)."""
+    return 0.0 if granted else (1 - left) / rate
 
 
 class SharedRateLimiter:
@@ -83,10 +78,10 @@ class SharedRateLimiter:
         """
         bucket = self._bucket(session)
         now = self._clock()
-        tokens = _refill(bucket.tokens, bucket.updated, now, self.rate, self.burst)
-        granted, wait = _granted(tokens, wanted, self.rate)
+        tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
+        granted = max(0, min(wanted, int(tokens)))
         bucket.tokens, bucket.updated = tokens - granted, now
-        return granted, wait
+        return granted, _wait(granted, tokens, self.rate)
 
     def acquire(
         self, *, sleep: Callable[[float], None] = time.sleep, timeout: float = 30.0
@@ -162,7 +157,7 @@ class RedisRateLimiter:
     def take(self, session: Session | None, wanted: int) -> tuple[int, float]:
         """Take up to ``wanted`` tokens; how many were granted and, when none, the wait."""
         granted, left = self._run(wanted)
-        return granted, 0.0 if granted else (1 - left) / self.rate
+        return granted, _wait(granted, left, self.rate)
 
     def penalise(self, seconds: float) -> None:
         """Meta said "slow down": no process sends on this number for about ``seconds``."""
