@@ -12,7 +12,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from sevadwar.runtime import Runtime, build_runtime
 from sevadwar.settings import Settings
 from sevadwar.storage.migrate import upgrade
 from sevadwar.storage.models import metadata
+from support import Clock
 
 PG_URL = os.environ.get("SEVADWAR_TEST_DATABASE_URL")
 APP_SECRET = "test-app-secret"
@@ -103,19 +104,6 @@ def database_url(
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
-
-
-class Clock:
-    """An injectable clock that tests move by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

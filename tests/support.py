@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -54,3 +55,16 @@ def in_fresh_thread(body: Callable[[], None]) -> None:
     thread.join()
     if failure:
         raise failure[0]
+
+
+class Clock:
+    """An injectable clock that tests move by hand (the ``clock`` fixture's type)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 
 from api.conftest import CheckedClient
 from certificates.factories import AADHAAR, AADHAAR_MASKED, income_answers, load, submit
-from conftest import Clock
 from sevadwar.api.actions import do_create_api_key, do_revoke_api_key, do_set_webhook
 from sevadwar.api.models import WebhookDelivery, WebhookState
 from sevadwar.api.webhook_commands import delivery_lines
@@ -35,6 +34,7 @@ from sevadwar.fakes.department import create_app as create_receiver
 from sevadwar.fakes.graph_api import serve_app_in_thread
 from sevadwar.runtime import Runtime
 from sevadwar.storage.db import transaction
+from support import Clock
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "department-webhooks.md"
 SYSTEM = Actor("system", "test")

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from dashboard_support import ACCESS_TOKEN, APP_SECRET
 
 from browser.support import (
     CHROMIUM,
@@ -25,8 +26,6 @@ from sevadwar.fakes.graph_api import run_fake_graph
 from sevadwar.fakes.graph_state import FakeConfig, FakeGraph
 
 START_TIMEOUT = 45.0
-ACCESS_TOKEN = "dashboard-test-token"
-APP_SECRET = "dashboard-test-app-secret"
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,10 @@ from sevadwar.officers.sessions import start_session
 from sevadwar.runtime import Runtime
 from sevadwar.storage.db import transaction
 
+# The live server of the browser test (conftest.py) checks webhooks with this secret.
+ACCESS_TOKEN = "dashboard-test-token"
+APP_SECRET = "dashboard-test-app-secret"
+
 _citizens = itertools.count(1)
 SYSTEM = Actor("system", "test")
 

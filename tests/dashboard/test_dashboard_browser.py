@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+from dashboard_support import APP_SECRET
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, select
 
 from browser.support import BROWSER, LiveServer
-from conftest import APP_SECRET
 from sevadwar.catalogue.schema import Role
 from sevadwar.channels.whatsapp.signature import sign
 from sevadwar.conversation.models import Conversation
