@@ -103,3 +103,20 @@ def test_apikey_create_prints_the_key_alone_on_its_last_line(
     assert api.get(f"/api/v1/applications/{reference}", key=key).status_code == 200
     assert main(["apikey", "revoke", key[:12]]) == 0
     assert api.get(f"/api/v1/applications/{reference}", key=key).status_code == 401
+
+
+def test_apikey_webhook_rotation_says_until_when_the_old_secret_signs(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SEVADWAR_DATABASE_URL", runtime.settings.database_url)
+    monkeypatch.setenv("SEVADWAR_DATA_DIR", str(runtime.settings.data_dir))
+    url = "https://edistrict.example.gov.in/events"
+    assert main(["apikey", "create", "--department", "revenue", "--webhook-url", url]) == 0
+    prefix = capsys.readouterr().out.strip().splitlines()[-1][:12]
+    assert main(["apikey", "webhook", prefix, "--url", url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("whsec_")
+    assert out[2].startswith("The secret it replaces signs events too until ")
+    assert "UTC" in out[2]
+    assert main(["apikey", "webhook", prefix, "--remove"]) == 0
+    assert "The secret it replaces" not in capsys.readouterr().out

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
+import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -132,7 +133,7 @@ class RedisRateLimiter:
 
     def __init__(
         self,
-        client: Any,  # redis.Redis
+        client: redis.Redis,
         key: str,
         *,
         rate: float,

@@ -86,7 +86,11 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     name: Mapped[str | None] = mapped_column(String(64))  # the system, e.g. "edistrict"
     webhook_url: Mapped[str | None] = mapped_column(String(500))  # events are POSTed here
-    webhook_secret: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)  # shown once
+    webhook_secret: Mapped[str | None] = mapped_column(  # shown once
+        EncryptedText, deferred=True, deferred_group="webhook_secrets"
+    )
     # The secret it replaced, still signing events beside the new one until the date (a rotation).
-    previous_webhook_secret: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
+    previous_webhook_secret: Mapped[str | None] = mapped_column(
+        EncryptedText, deferred=True, deferred_group="webhook_secrets"
+    )
     previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

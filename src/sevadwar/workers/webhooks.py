@@ -203,8 +203,8 @@ def _endpoint(
     if key.department != application.department:
         return None
     secrets: tuple[str, ...] = (key.webhook_secret,)
-    until = key.previous_secret_until
-    if key.previous_webhook_secret and until is not None and now < until:
+    until = key.previous_secret_until  # read first: the old secret is loaded only in a rotation
+    if until is not None and now < until and key.previous_webhook_secret:
         secrets += (key.previous_webhook_secret,)
     return key.webhook_url, secrets
 
