@@ -170,13 +170,65 @@ def test_consent_no_records_nothing(language: str, answer: str) -> None:
 
 
 @pytest.mark.parametrize("answer", ["what is this?", "🤔", "haan nahi"])
-def test_an_unclear_consent_answer_shows_the_notice_again(answer: str) -> None:
+def test_an_unclear_consent_answer_asks_again_without_repeating_the_notice(answer: str) -> None:
     chat = at_consent("en")
     chat.send(answer)
     assert not chat.of(RecordConsent)
     assert chat.state.step is Step.CONSENT
-    assert chat.replies[0].body == t("en", "consent_needed")  # type: ignore[union-attr]
+    assert [r.body for r in chat.replies] == [t("en", "consent_needed")]  # type: ignore[union-attr]
     assert chat.ids == ["consent:yes", "consent:no"]
+    assert chat.state.pending is None
+
+
+@pytest.mark.parametrize(
+    ("language", "asked"),
+    [("hi", "मुझे आय प्रमाण पत्र बनवाना है"), ("en", "I want an income certificate")],
+)
+def test_a_request_typed_at_the_consent_question_is_done_after_consent(
+    language: str, asked: str
+) -> None:
+    chat = at_consent(language)
+    chat.send(asked)
+    assert not chat.of(RecordConsent)
+    assert chat.state.step is Step.CONSENT
+    name = {"hi": "आय प्रमाण पत्र", "en": "Income certificate"}[language]
+    kept = t(language, "consent_then_service", service=name)
+    assert chat.text == f"{kept} {t(language, 'consent_needed')}"
+    assert chat.ids == ["consent:yes", "consent:no"]
+    chat.answer("हाँ" if language == "hi" else "yes")
+    assert chat.of(RecordConsent) == [RecordConsent(NOTICE_VERSION, language)]
+    assert chat.state.step is Step.CARD
+    assert "apply:income" in chat.ids
+    assert chat.state.pending is None
+
+
+def test_a_request_without_a_service_at_the_consent_question_is_kept_too() -> None:
+    chat = at_consent("hi")
+    chat.send("mera application kahan tak pahuncha")
+    assert chat.text == f"{t('hi', 'consent_then_request')} {t('hi', 'consent_needed')}"
+    chat.send("haan")
+    assert ShowStatus() in chat.effects
+
+
+def test_a_question_about_a_service_at_the_consent_question_is_answered_without_consent() -> None:
+    chat = at_consent("en")
+    chat.send("income certificate ki fees kitni hai")
+    assert t("en", "info_fee", service="Income certificate", fee=t("en", "fee_free")) in chat.text
+    assert not chat.of(RecordConsent)
+    assert not chat.state.consented
+    chat.tap_id("apply:income")  # applying still asks for consent first
+    assert chat.state.step is Step.CONSENT
+    assert chat.ids == ["consent:yes", "consent:no"]
+
+
+def test_a_request_typed_instead_of_choosing_a_language_is_not_forgotten() -> None:
+    chat = Chat()
+    chat.send("नमस्ते")
+    chat.send("आय प्रमाण पत्र चाहिए")
+    assert chat.state.step is Step.CONSENT
+    chat.send("हाँ")
+    assert chat.state.step is Step.CARD
+    assert "apply:income" in chat.ids
 
 
 def test_a_photo_at_the_consent_question_is_not_consent() -> None:

@@ -39,9 +39,12 @@ from sevadwar.conversation.state import DRAFT_STEPS, State, Step
 from sevadwar.documents.results import Refused
 from sevadwar.documents.uploads import Stored, Unavailable
 from sevadwar.nlu import entities
+from sevadwar.nlu.types import Parse
 
 DOCUMENT_MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 MAX_TEXT = 4000  # longer messages are cut before they are read
+# What a message may ask for before language and consent are settled, done once they are.
+ONBOARDING_REQUESTS = frozenset({"apply", "info", "status", "services", "human", "grievance"})
 _WORDED = frozenset(
     {FieldType.YES_NO, FieldType.CHOICE, FieldType.MULTI_CHOICE}
 )  # answers that are words
@@ -208,26 +211,24 @@ class _Turn:
         language = "en" if parse is None or parse.language == "en" else "hi"
         if language not in self.ctx.prompts.languages:
             language = self.ctx.prompts.languages[0]
-        pending = None
-        if parse is not None and parse.intent in (
-            "apply",
-            "info",
-            "status",
-            "services",
-            "human",
-            "grievance",
-        ):
-            pending = {
-                "intent": parse.intent,
-                "service": parse.service,
-                "topic": getattr(parse, "info_topic", None),
-            }
-            references = find_references(self.text)
-            if references:  # "status of DL-7KQM-X4R9": shown once onboarding ends
-                pending["references"] = references[:3]
+        pending = self.request_in(parse) if parse is not None else None
         self.state = self.state.replace(step=Step.LANGUAGE, language=language, pending=pending)
         self.funnel("started")
         self.say(self.t("welcome"), views.language_choice(self.ctx, self.lang))
+
+    def request_in(self, parse: Parse) -> dict[str, Any] | None:
+        """What a message sent during onboarding asks for, to be done once onboarding ends."""
+        if parse.intent not in ONBOARDING_REQUESTS:
+            return None
+        pending: dict[str, Any] = {
+            "intent": parse.intent,
+            "service": parse.service,
+            "topic": parse.info_topic,
+        }
+        references = find_references(parse.text)
+        if references:  # "status of DL-7KQM-X4R9": shown once onboarding ends
+            pending["references"] = references[:3]
+        return pending
 
     def chosen_language(self) -> str | None:
         if self.reply_id and self.reply_id.startswith("lang:"):
@@ -250,6 +251,8 @@ class _Turn:
         if chosen is not None:
             self.state = self.state.replace(language=chosen)
             self.say(self.t("language_set"))
+        elif self.text and (request := self.request_in(self.ctx.understanding.parse(self.text))):
+            self.state = self.state.replace(pending=request)  # asked again: the newer request
         if not self.state.consented:
             self.go(Step.CONSENT)
             self.say(views.consent_request(self.ctx, self.lang))
@@ -266,9 +269,8 @@ class _Turn:
         elif self.text:
             answer = entities.parse_yes_no(self.text)
         if answer is None:
-            if self.on_command() or self.on_reference():
-                return
-            self.say(self.t("consent_needed"), views.consent_request(self.ctx, self.lang))
+            if not (self.on_command() or self.on_reference()):
+                self.on_request_before_consent()
             return
         if not answer:
             self.go(Step.MENU, pending=None)
@@ -279,6 +281,27 @@ class _Turn:
         self.funnel("consented")
         self.say(self.t("consent_thanks"))
         self.resume()
+
+    def on_request_before_consent(self) -> None:
+        """Not an answer to the consent question. A question about a service needs no personal
+        data and is answered; any other request is kept and done once the citizen agrees. The
+        notice is above in the chat: a short reminder with the two buttons, not the notice again."""
+        parse = self.ctx.understanding.parse(self.text) if self.text else None
+        if parse is not None and parse.intent == "info" and parse.service in self.ctx.services:
+            self.answer_info(self.ctx.services[parse.service], parse.info_topic)
+            return
+        request = self.request_in(parse) if parse is not None else None
+        body = self.t("consent_needed")
+        if request is not None:
+            self.state = self.state.replace(pending=request)
+            service = self.ctx.services.get(request["service"] or "")
+            kept = (
+                self.t("consent_then_service", service=service.name.get(self.lang))
+                if service is not None
+                else self.t("consent_then_request")
+            )
+            body = f"{kept} {body}"
+        self.say(views.consent_reminder(self.ctx, self.lang, body))
 
     def resume(self) -> None:
         """After onboarding or a language change: continue what the citizen was doing."""

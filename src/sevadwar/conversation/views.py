@@ -93,8 +93,13 @@ def language_choice(ctx: Context, lang: str) -> Buttons:
 
 
 def consent_request(ctx: Context, lang: str) -> Buttons:
+    return consent_reminder(ctx, lang, ctx.t(lang, "consent_notice", version=ctx.notice_version))
+
+
+def consent_reminder(ctx: Context, lang: str, body: str) -> Buttons:
+    """The consent question again, short: the notice itself is just above in the chat."""
     return Buttons(
-        body=ctx.t(lang, "consent_notice", version=ctx.notice_version),
+        body=body,
         buttons=(
             Button("consent:yes", clip(ctx.t(lang, "consent_agree"), BUTTON)),
             Button("consent:no", clip(ctx.t(lang, "consent_decline"), BUTTON)),
