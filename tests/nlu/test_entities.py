@@ -213,13 +213,20 @@ def test_neither_yes_nor_no(text: str) -> None:
         ("do", Decimal(2)),
         ("2 crore", Decimal(20000000)),
         ("age is 45 years", Decimal(45)),
+        ("हम पाँच लोग हैं", Decimal(5)),  # a number word before what it counts
+        ("मेरे परिवार में छह सदस्य हैं", Decimal(6)),
+        ("hum paanch log hain", Decimal(5)),
+        ("do bachche hain", Decimal(2)),
+        ("teen saal ka hai", Decimal(3)),
     ],
 )
 def test_parse_number(text: str, expected: Decimal) -> None:
     assert parse_number(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "abc", "I do not know", "DL7KQM"])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "I do not know", "DL7KQM", "de do", "एक मिनट रुकिए", "do minute"]
+)
 def test_parse_number_finds_none(text: str) -> None:
     assert parse_number(text) is None
 

@@ -92,6 +92,7 @@ class Lexicon:
     fractions: MappingProxyType[str, float]
     multipliers: MappingProxyType[str, float]
     plus_half: frozenset[str]
+    counted: frozenset[str]  # nouns a number word may stand before inside a sentence
     ordinals: MappingProxyType[str, int]
     relative_days: MappingProxyType[str, int]
 
@@ -137,6 +138,7 @@ def lexicon() -> Lexicon:
         fractions=_folded_numbers(numbers["fractions"], "numbers.fractions"),
         multipliers=_folded_numbers(numbers["multipliers"], "numbers.multipliers"),
         plus_half=_folded_set(numbers["plus_half"], "numbers.plus_half"),
+        counted=_folded_set(numbers["counted"], "numbers.counted"),
         ordinals=_numbered(data["ordinals"], "ordinals"),
         relative_days=_numbered(data["relative_days"], "relative_days"),
     )

@@ -142,24 +142,25 @@ def plain(value: Decimal) -> Decimal:
 def parse_number(text: str) -> Decimal | None:
     """The first number in ``text``: "42", "४२", "1,20,000", "2.5", "2 lakh", "paanch", "ek sau".
 
-    Number words alone count only when the whole answer is number words ("do" in "I do not"
-    is not 2).
+    Number words count when the whole answer is number words, or inside a sentence when what
+    follows is counted ("हम पाँच लोग हैं", "do bachche"): "do" in "I do not" or "de do" is not 2.
     """
     found = number_spans(text)
     if not found:
         return None
     first = found[0]
     if first.words_only:
-        words = tokens(text)
         lex = lexicon()
         if any(
             t.fold not in lex.units
             and t.fold not in lex.fractions
             and t.fold not in lex.multipliers
             and t.fold not in lex.plus_half
-            for t in words
+            for t in tokens(text)
         ):
-            return None
+            following = tokens(clean(text)[first.end :])
+            if not following or following[0].fold not in lex.counted:
+                return None
     return plain(first.value)
 
 
