@@ -150,6 +150,61 @@ def test_money_that_is_not_a_number() -> None:
     assert read("income", "bahut kam").error == "error_money"
 
 
+def per(period: str, *, type_: FieldType = FieldType.MONEY, **limits: float) -> FormField:
+    return FormField.model_validate(
+        {"id": "sum", "type": type_, "label": {"en": "How much?"}, "per": period, **limits}
+    )
+
+
+def read_per(spec: FormField, text: str) -> Answer:
+    return read_answer(
+        spec, text, reply_id=None, language="hi", today=TODAY, encrypt=CIPHER.encrypt
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "value", "said", "shown"),
+    [
+        ("20 हज़ार महीना", 240000, "₹20,000", "₹2,40,000"),
+        ("15000 per month", 180000, "₹15,000", "₹1,80,000"),
+        ("12,500 mahine ka", 150000, "₹12,500", "₹1,50,000"),
+        ("₹ 8000 pm", 96000, "₹8,000", "₹96,000"),
+        ("१५००० मासिक", 180000, "₹15,000", "₹1,80,000"),
+    ],
+)
+def test_a_monthly_sum_for_a_yearly_field_is_converted_and_said(
+    typed: str, value: int, said: str, shown: str
+) -> None:
+    answer = read_per(per("year"), typed)
+    assert (answer.value, answer.note) == (value, "converted_per_year")
+    assert answer.params == {"said": said, "value": shown}
+
+
+@pytest.mark.parametrize("typed", ["240000", "2.4 lakh salana", "2,40,000 per year", "2.4 lakh"])
+def test_a_yearly_sum_for_a_yearly_field_is_kept(typed: str) -> None:
+    answer = read_per(per("year"), typed)
+    assert (answer.value, answer.note) == (240000, None)
+
+
+def test_a_yearly_sum_for_a_monthly_field_is_divided_to_whole_rupees() -> None:
+    answer = read_per(per("month"), "1 lakh saal ka")
+    assert (answer.value, answer.note) == (8333, "converted_per_month")
+    assert answer.params == {"said": "₹1,00,000", "value": "₹8,333"}
+
+
+def test_the_limits_apply_to_the_converted_sum() -> None:
+    spec = per("year", max=200000)
+    assert read_per(spec, "20 hazar mahina").error == "error_number_max"
+    assert read_per(spec, "15 hazar mahina").value == 180000
+
+
+def test_a_field_without_a_period_takes_the_sum_as_written() -> None:
+    assert (ok(read("income", "20 हज़ार महीना")), read("income", "20 हज़ार महीना").note) == (
+        20000,
+        None,
+    )
+
+
 # ------------------------------------------------------------------------- phones, e-mail, PIN
 
 

@@ -123,6 +123,30 @@ def test_a_wrong_answer_is_refused_with_the_reason_and_asked_again(
     assert len(chat.replies) == 2
 
 
+@pytest.mark.parametrize(
+    ("language", "typed"), [("hi", "20 हज़ार महीना"), ("en", "20k per month"), ("hi", "20000 pm")]
+)
+def test_a_monthly_income_for_the_yearly_question_is_converted_and_said(
+    language: str, typed: str
+) -> None:
+    chat = Chat().onboard(language).apply("income")
+    chat.answer_until(
+        "family_annual_income",
+        applicant_name="Ram Kumar Sharma",
+        father_name="Shyam Lal Sharma",
+        gender="tap:opt:male",
+        date_of_birth="15/08/1992",
+        occupation="tap:opt:labour",
+        family_members="5",
+    )
+    chat.send(typed)
+    assert chat.state.answers["family_annual_income"] == 240000
+    assert chat.replies[0] == Text(
+        t(language, "converted_per_year", said="₹20,000", value="₹2,40,000")
+    )
+    assert chat.state.current != "family_annual_income"  # and the next question follows
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_field_with_its_own_error_text_uses_it(language: str) -> None:
     chat = at("visit_date", language)

@@ -541,6 +541,7 @@ def _check_field(source: _Source, loc: Loc, field: FormField) -> Iterator[Proble
     fits = {
         "min": _NUMERIC,
         "max": _NUMERIC,
+        "per": _NUMERIC,
         "min_length": (FieldType.TEXT, FieldType.NAME, FieldType.ADDRESS),
         "max_length": (FieldType.TEXT, FieldType.NAME, FieldType.ADDRESS),
         "pattern": (FieldType.TEXT,),

@@ -101,6 +101,13 @@ class FieldType(StrEnum):
     LOCATION = "location"
 
 
+class Period(StrEnum):
+    """What a number or sum is counted over: an answer given per the other period is converted."""
+
+    MONTH = "month"
+    YEAR = "year"
+
+
 class Condition(Strict):
     """Ask a field or a document only when an earlier answer matches.
 
@@ -151,6 +158,7 @@ class FormField(Strict):
     options: list[Option] = []  # choice and multi_choice
     min: float | None = None  # number and money
     max: float | None = None
+    per: Period | None = None  # number and money: "20 हज़ार महीना" to a yearly field is × 12
     min_length: int | None = None  # text, name, address
     max_length: int | None = None
     pattern: str | None = None  # text: a regular expression the whole answer must match

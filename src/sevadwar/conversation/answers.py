@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sevadwar.catalogue.fees import format_rupees
-from sevadwar.catalogue.schema import FieldType, FormField
+from sevadwar.catalogue.schema import FieldType, FormField, Period
 from sevadwar.nlu import entities
 
 Encrypt = Callable[[str], str]
@@ -27,6 +27,7 @@ class Answer:
     value: Any = None
     error: str | None = None  # a prompt key
     params: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None  # a prompt key said before the next question (with ``params``)
 
     @property
     def ok(self) -> bool:
@@ -95,11 +96,22 @@ def read_answer(
         )
         if number is None:
             return _error("error_money" if kind is FieldType.MONEY else "error_number")
+        note, said = None, number
+        period = entities.amount_period(text) if spec.per else None
+        if period is not None and period != spec.per:  # "20 हज़ार महीना" for a yearly sum
+            number = number * 12 if spec.per is Period.YEAR else (number / 12).quantize(Decimal(1))
+            note = f"converted_per_{spec.per}"
         if spec.min is not None and number < spec.min:
             return _error("error_number_min", min=_plain(spec.min))
         if spec.max is not None and number > spec.max:
             return _error("error_number_max", max=_plain(spec.max))
-        return Answer(_plain(number))
+        if note is None:
+            return Answer(_plain(number))
+        shown = {
+            key: format_rupees(round(amount * 100)) if kind is FieldType.MONEY else _plain(amount)
+            for key, amount in (("said", said), ("value", number))
+        }
+        return Answer(_plain(number), note=note, params=shown)
     if kind is FieldType.PHONE:  # personal: encrypted at rest, shown masked
         phone = entities.parse_phone(text)
         if not phone:

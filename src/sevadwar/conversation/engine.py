@@ -711,6 +711,8 @@ class _Turn:
             encrypt=self.ctx.encrypt,
         )
         if answer.ok:
+            if answer.note:  # e.g. a monthly sum given for a yearly one, converted
+                self.say(self.t(answer.note, **answer.params))
             self.store_answer(service, spec, answer.value)
             return
         reason = (

@@ -26,6 +26,7 @@ from sevadwar.nlu.normalise import clean, folded_text, tokens
 from sevadwar.nlu.numbers import (
     CURRENCY_AFTER,
     CURRENCY_BEFORE,
+    amount_period,
     number_spans,
     parse_amount,
     parse_number,
@@ -35,6 +36,7 @@ from sevadwar.nlu.types import Entities
 
 __all__ = [
     "Pincode",
+    "amount_period",
     "extract_entities",
     "find_dates",
     "is_delhi_pincode",

@@ -93,6 +93,7 @@ class Lexicon:
     multipliers: MappingProxyType[str, float]
     plus_half: frozenset[str]
     counted: frozenset[str]  # nouns a number word may stand before inside a sentence
+    periods: MappingProxyType[str, str]  # folded word → "month" or "year"
     ordinals: MappingProxyType[str, int]
     relative_days: MappingProxyType[str, int]
 
@@ -139,6 +140,13 @@ def lexicon() -> Lexicon:
         multipliers=_folded_numbers(numbers["multipliers"], "numbers.multipliers"),
         plus_half=_folded_set(numbers["plus_half"], "numbers.plus_half"),
         counted=_folded_set(numbers["counted"], "numbers.counted"),
+        periods=MappingProxyType(
+            {
+                word: period
+                for period, words in data["periods"].items()
+                for word in _folded_set(words, f"periods.{period}")
+            }
+        ),
         ordinals=_numbered(data["ordinals"], "ordinals"),
         relative_days=_numbered(data["relative_days"], "relative_days"),
     )

@@ -177,3 +177,11 @@ def parse_amount(text: str) -> Decimal | None:
         ):
             return plain(number.value)
     return parse_number(text)
+
+
+def amount_period(text: str) -> str | None:
+    """What a sum is said to be counted over: "month" ("20 hazar mahina", "15000 pm"), "year"
+    ("2.4 lakh salana"), or None when the text says neither, or both."""
+    periods = lexicon().periods
+    said = {periods[t.fold] for t in tokens(text) if t.fold in periods}
+    return said.pop() if len(said) == 1 else None
