@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from harness import START, catalogue, check_whatsapp_limits, context, sample_catalogue
+from harness import START, catalogue, check_whatsapp_limits, context, sample_catalogue, t
 
-from sevadwar.catalogue.schema import FieldType, FormField, Service
+from sevadwar.catalogue.schema import DocumentSpec, FieldType, FormField, Service
 from sevadwar.channels.base import Buttons, ListMenu, Text
 from sevadwar.conversation import views
 from sevadwar.conversation.context import Context
@@ -127,3 +127,20 @@ def test_clip_keeps_short_text_and_marks_a_cut() -> None:
 def test_the_harness_clock_is_in_utc() -> None:
     assert START.tzinfo is not None
     assert START.utcoffset() == datetime(2026, 1, 1, tzinfo=START.tzinfo).utcoffset()
+
+
+@pytest.mark.parametrize("language", ["hi", "en"])
+@pytest.mark.parametrize(
+    ("accept", "key"),
+    [
+        (["jpeg", "png"], "document_request_photo"),
+        (["pdf"], "document_request_pdf"),
+        (["pdf", "jpeg", "png"], "document_request"),
+    ],
+)
+def test_a_document_is_asked_for_in_the_formats_it_accepts(
+    language: str, accept: list[str], key: str
+) -> None:
+    doc = DocumentSpec.model_validate({"id": "photo", "label": {"en": "Photo"}, "accept": accept})
+    body = views.document_request(_ctx(), language, doc).body  # type: ignore[union-attr]
+    assert body.startswith(t(language, key, label="Photo"))

@@ -334,7 +334,7 @@ def at_documents(language: str = "en", **answers: str) -> Chat:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_documents_are_asked_by_name_with_the_accepted_types(language: str) -> None:
     chat = at_documents(language)
-    assert t(language, "document_request", label=doc_label("id_proof", language)) in chat.text
+    assert t(language, "document_request_pdf", label=doc_label("id_proof", language)) in chat.text
     assert t(language, "document_types", types="PDF", size="5") in chat.text
     assert FunnelStep("form_completed", SAMPLE) in chat.effects
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sevadwar.catalogue.schema import DocumentSpec, FieldType, FormField, Service
+from sevadwar.catalogue.schema import DocumentSpec, FieldType, FileType, FormField, Service
 from sevadwar.channels.base import Button, Buttons, ListMenu, Outbound, Row, Section, Text
 from sevadwar.conversation.answers import display_answer
 from sevadwar.conversation.context import Context
@@ -298,7 +298,13 @@ def _option_row(option_id: str, label: str) -> Row:
 
 
 def document_request(ctx: Context, lang: str, doc: DocumentSpec) -> Outbound:
-    lines = [ctx.t(lang, "document_request", label=doc.label.get(lang))]
+    if FileType.PDF not in doc.accept:
+        key = "document_request_photo"
+    elif doc.accept == [FileType.PDF]:
+        key = "document_request_pdf"
+    else:
+        key = "document_request"
+    lines = [ctx.t(lang, key, label=doc.label.get(lang))]
     if doc.help:
         lines.append(f"_{doc.help.get(lang)}_")
     types = ", ".join(t.value.upper() for t in doc.accept)
