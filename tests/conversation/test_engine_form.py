@@ -395,7 +395,7 @@ def test_a_photo_with_a_caption_is_taken_as_the_document() -> None:
 def test_a_required_document_cannot_be_skipped() -> None:
     chat = at_documents()
     chat.send("skip")
-    assert chat.replies[0] == Text(t("en", "error_required"))
+    assert chat.replies[0] == Text(t("en", "error_document_required"))
     assert chat.state.current == "id_proof"
 
 

@@ -802,7 +802,7 @@ class _Turn:
             self.text and _is_skip(self.ctx, self.text) and not self.message.media
         ):
             if doc.required:
-                self.say(self.t("error_required"))
+                self.say(self.t("error_document_required"))
                 self.ask_current()
                 return
             self.attach(doc, {"skipped": True})
