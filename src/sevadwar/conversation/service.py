@@ -140,7 +140,7 @@ class ConversationService:
         ):  # blue ticks and "typing…" first
             enqueue(session, recipient, [ReadReceipt(message.message_id)], cause=cause, now=now)
         replies: list[Outbound] = list(heard)
-        language = new_state.language or "en"
+        language = new_state.language or state.language or "en"  # erasure forgets the language
         for effect in effects:
             if isinstance(effect, ProvideInfo):
                 messages, still_waiting = self._provide_info(session, effect, message, language)
