@@ -285,7 +285,7 @@ def test_income_certificate_in_english(stack: Stack) -> None:
         ("110092", "district"),
         ("2", "Aadhaar"),
         ("2345 6789 0124", "mobile"),
-        ("skip", "photo or PDF"),
+        ("skip", "Please send a clear photo of"),
     ]
     for said, expected in answers:
         replies = ravi.says(said)
