@@ -11,6 +11,7 @@ from harness import SAMPLE, Chat, catalogue, reference, sample_catalogue, t
 from sevadwar.channels.base import Buttons, ListMenu, Text
 from sevadwar.conversation.effects import (
     EraseData,
+    MessageHelpdesk,
     OpenTicket,
     RecordConsent,
     ShowStatus,
@@ -528,3 +529,76 @@ def test_the_menu_rows_work() -> None:
 def test_catalogue_is_the_real_one_by_default() -> None:
     assert "income" in catalogue()
     assert SAMPLE not in catalogue()
+
+
+# ------------------------------------------------------------ talking to the helpdesk officer
+
+
+def with_helpdesk(language: str = "en", ticket: int = 7) -> Chat:
+    """A citizen whose texts go to an open request for a person (the service sets this when the
+    request opens or an officer replies)."""
+    chat = _menu(language)
+    chat.state = chat.state.replace(helpdesk=ticket)
+    return chat
+
+
+@pytest.mark.parametrize(
+    "typed", ["मेरा राशन कार्ड अभी तक नहीं बना", "DL-7KQM-X4R9", "officer?", "income certificate"]
+)
+def test_texts_go_to_the_helpdesk_officer_not_the_bot(typed: str) -> None:
+    chat = with_helpdesk("hi")
+    chat.send(typed)
+    assert chat.of(MessageHelpdesk) == [MessageHelpdesk(7, typed)]
+    assert chat.replies == []  # the service acknowledges, the officer answers
+    assert not chat.of(ShowStatus) and not chat.of(OpenTicket)
+    assert chat.state.helpdesk == 7
+
+
+@pytest.mark.parametrize("language", ["hi", "en"])
+def test_menu_brings_the_bot_back_and_says_the_request_stays_open(language: str) -> None:
+    chat = with_helpdesk(language)
+    chat.send("मेनू" if language == "hi" else "menu")
+    assert chat.state.helpdesk is None
+    assert not chat.of(MessageHelpdesk)
+    assert chat.replies[0] == Text(t(language, "helpdesk_left", ticket=7))
+    assert isinstance(chat.replies[-1], ListMenu)
+    chat.send("income certificate")  # the bot again
+    assert not chat.of(MessageHelpdesk)
+    assert chat.state.step is Step.CARD
+
+
+def test_cancel_ends_the_chat_with_the_officer_but_keeps_the_draft() -> None:
+    chat = _menu("en").apply(SAMPLE)
+    chat.answer_until("gender")
+    chat.state = chat.state.replace(helpdesk=7)
+    answers = dict(chat.state.answers)
+    chat.send("cancel")
+    assert chat.state.helpdesk is None
+    assert (chat.state.step, chat.state.current, chat.state.answers) == (
+        Step.QUESTION,
+        "gender",
+        answers,
+    )
+    assert chat.replies[0] == Text(t("en", "helpdesk_left", ticket=7))
+
+
+def test_a_tapped_button_goes_to_the_bot_and_ends_the_chat_with_the_officer() -> None:
+    chat = with_helpdesk()
+    chat.tap_id("menu:apply")
+    assert chat.state.helpdesk is None
+    assert chat.state.step is Step.DEPARTMENTS
+    assert not chat.of(MessageHelpdesk)
+
+
+def test_status_during_the_chat_with_the_officer_is_the_bots_and_the_chat_goes_on() -> None:
+    chat = with_helpdesk()
+    chat.send("status")
+    assert ShowStatus() in chat.effects
+    assert chat.state.helpdesk == 7
+    chat.send("thank you")
+    assert chat.of(MessageHelpdesk) == [MessageHelpdesk(7, "thank you")]
+
+
+def test_the_helpdesk_survives_a_round_trip_through_the_database() -> None:
+    assert State.load(with_helpdesk().state.dump()).helpdesk == 7
+    assert State.load({**with_helpdesk().state.dump(), "helpdesk": "7"}).helpdesk is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,11 @@ from sevadwar.certificates.signing import trust_roots, validate_certificate_pdf
 from sevadwar.documents.models import Document
 from sevadwar.messaging.models import OutboxMessage
 from sevadwar.officers.actions import do_create_officer
+from sevadwar.officers.tickets import do_reply_ticket
 from sevadwar.payments.display import IST
 from sevadwar.privacy.models import Consent
 from sevadwar.storage.db import transaction
+from sevadwar.tickets.models import Ticket, TicketMessage
 
 
 def tiny_png() -> bytes:
@@ -305,3 +308,80 @@ def test_income_certificate_in_english(stack: Stack) -> None:
     assert reference
     status = ravi.says("status")
     assert reference.group(0) in text_of(status[0]) and "Income certificate" in text_of(status[0])
+
+
+def test_talking_to_a_helpdesk_officer_in_hindi(stack: Stack) -> None:
+    """A citizen asks for a person: what she writes reaches the officer's ticket (not the bot),
+    the officer's reply reaches her chat, her answer goes back to the ticket, and *मेनू* brings
+    the bot back while the request stays open."""
+    sunita = stack.citizen(wa_id="919811200000", user_id="IN.55500011122233399999")
+    sunita.says("नमस्ते")
+    sunita.taps("हिन्दी")
+    sunita.taps("मैं सहमत हूँ")
+    opened = text_of(sunita.says("मुझे किसी अधिकारी से बात करनी है")[0])
+    found = re.search(r"\*T-(\d+)\*", opened)
+    assert found, opened
+    ticket_id = int(found.group(1))
+    forwarded = sunita.says("मेरा राशन कार्ड छह महीने से नहीं बना")
+    assert [text_of(m) for m in forwarded] == [
+        f"✉️ आपका संदेश हेल्पडेस्क अधिकारी को भेज दिया गया है (अनुरोध *T-{ticket_id}*)। वे इसी चैट"
+        " में जवाब देंगे। स्वचालित सेवा पर लौटने के लिए *मेनू* लिखें।"
+    ]
+    # A reference number is for the officer (not a status query); the Aadhaar number is masked.
+    sunita._post(text="DL-7KQM-X4R9, आधार 2345 6789 0124")
+    chat = wait_for_ticket_messages(stack, ticket_id, 2)
+    assert [(m.author, m.text) for m in chat] == [
+        ("citizen", "मेरा राशन कार्ड छह महीने से नहीं बना"),
+        ("citizen", "DL-7KQM-X4R9, आधार XXXX-XXXX-0124"),
+    ]
+    with transaction(stack.runtime.sessions) as session:
+        officer = do_create_officer(
+            session,
+            stack.runtime.cipher,
+            username="helpdesk.kamla",
+            password="helpdesk-kamla-2026-seva",
+            role=Role.DEALING_ASSISTANT,
+            department="revenue",
+            actor="system:test",
+            now=stack.runtime.clock(),
+        )
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        do_reply_ticket(
+            session,
+            ticket,
+            text="आपका कार्ड छपाई में है, अगले हफ़्ते मिल जाएगा।",
+            actor=Actor("officer", "helpdesk.kamla", id=officer.officer.id),
+            now=stack.runtime.clock(),
+        )
+    stack.runtime.wake_outbox.set()
+    assert "आपका कार्ड छपाई में है" in text_of(sunita.replies()[0])
+    thanks = sunita.says("जी धन्यवाद")  # the first word after the officer's is acknowledged
+    assert "हेल्पडेस्क अधिकारी को भेज दिया" in text_of(thanks[0])
+    back = sunita.says("मेनू")
+    assert f"*T-{ticket_id}* खुला है" in text_of(back[0])
+    assert choices_of(back[-1])  # the main menu
+    card = sunita.says("आय प्रमाण पत्र")  # the bot again
+    assert "आय प्रमाण पत्र" in text_of(card[0])
+    chat = wait_for_ticket_messages(stack, ticket_id, 4)
+    assert [m.author for m in chat] == ["citizen", "citizen", "officer", "citizen"]
+    sunita.says("मेरा डेटा हटाओ")
+    assert "मिटा" in text_of(sunita.says("हाँ")[0])
+    assert wait_for_ticket_messages(stack, ticket_id, 0) == []  # erasure takes the chat too
+
+
+def wait_for_ticket_messages(stack: Stack, ticket_id: int, count: int) -> list[TicketMessage]:
+    deadline = time.monotonic() + 15
+    while True:
+        with transaction(stack.runtime.sessions) as session:
+            chat = list(
+                session.scalars(
+                    select(TicketMessage)
+                    .where(TicketMessage.ticket_id == ticket_id)
+                    .order_by(TicketMessage.id)
+                )
+            )
+            session.expunge_all()
+        if len(chat) >= count or time.monotonic() > deadline:
+            return chat
+        time.sleep(0.05)

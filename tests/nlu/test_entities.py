@@ -18,6 +18,7 @@ from sevadwar.nlu.entities import (
     find_dates,
     is_delhi_pincode,
     mask_aadhaar,
+    mask_aadhaar_in,
     match_option,
     parse_aadhaar,
     parse_amount,
@@ -456,3 +457,15 @@ def test_no_reader_fails_on_number_like_text(text: str) -> None:
     parse_date(text, TODAY)
     parse_phone(text)
     extract_entities(text, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("mera aadhaar 2345 6789 0124 hai", "mera aadhaar XXXX-XXXX-0124 hai"),
+        ("आधार २३४५६७८९०१२४", "आधार XXXX-XXXX-0124"),
+        ("call 9876543210, ref DL-7KQM-X4R9", "call 9876543210, ref DL-7KQM-X4R9"),
+    ],
+)
+def test_aadhaar_numbers_in_a_message_are_masked(text: str, masked: str) -> None:
+    assert mask_aadhaar_in(text) == masked

@@ -9,7 +9,8 @@ from office_desk import Desk
 from sevadwar.catalogue.schema import Role
 from sevadwar.conversation.models import Conversation
 from sevadwar.storage.db import transaction
-from sevadwar.tickets.models import TicketKind
+from sevadwar.tickets.actions import do_add_ticket_message
+from sevadwar.tickets.models import Ticket, TicketKind
 
 CITIZEN = "919810000009"
 
@@ -105,3 +106,48 @@ def test_overdue_grievances_are_marked(desk: Desk) -> None:
     page = desk.login("revenue.clerk").get("/office/tickets").text
     assert f"G-{ticket_id}" in page
     assert "समय-सीमा पार" in page
+
+
+def test_the_ticket_page_shows_the_chat_and_a_reply_points_the_citizens_texts_at_it(
+    desk: Desk,
+) -> None:
+    desk.officer("revenue.clerk", Role.DEALING_ASSISTANT)
+    ticket_id = desk.ticket(TicketKind.HUMAN, language="hi")
+    with transaction(desk.runtime.sessions) as session:
+        session.add(
+            Conversation(
+                citizen_key=CITIZEN,
+                channel="whatsapp",
+                wa_id=CITIZEN,
+                language="hi",
+                state={"v": 1, "step": "menu", "language": "hi", "consented": True},
+                state_version=1,
+                last_inbound_at=desk.runtime.clock(),
+            )
+        )
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        first = do_add_ticket_message(
+            session, ticket, author="citizen", text="पेंशन नहीं आई", now=desk.runtime.clock()
+        )
+        second = do_add_ticket_message(
+            session, ticket, author="citizen", text="तीन महीने हो गए", now=desk.runtime.clock()
+        )
+    assert (first, second) == (True, False)  # only the first of a turn is acknowledged
+    clerk = desk.login("revenue.clerk")
+    page = clerk.get(f"/office/tickets/{ticket_id}").text
+    assert "नागरिक से बातचीत" in page
+    assert page.index("पेंशन नहीं आई") < page.index("तीन महीने हो गए")
+    clerk.post(f"/office/tickets/{ticket_id}/reply", {"text": "आपका मामला देख रहे हैं।"})
+    assert conversation_state(desk)["helpdesk"] == ticket_id  # her answer comes back here
+    page = clerk.get(f"/office/tickets/{ticket_id}").text
+    assert 'class="from-office"' in page and "आपका मामला देख रहे हैं।" in page
+    clerk.post(f"/office/tickets/{ticket_id}/close", {"outcome": "पेंशन जारी कर दी गई।"})
+    assert conversation_state(desk)["helpdesk"] is None  # her next text is the bot's again
+
+
+def conversation_state(desk: Desk) -> dict[str, object]:
+    with transaction(desk.runtime.sessions) as session:
+        conversation = session.get(Conversation, CITIZEN)
+        assert conversation is not None
+        return dict(conversation.state)

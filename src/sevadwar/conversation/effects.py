@@ -56,6 +56,14 @@ class ProvideInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageHelpdesk:
+    """What the citizen wrote to the helpdesk officer of an open request for a person."""
+
+    ticket: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class EraseData:
     pass
 
@@ -76,6 +84,7 @@ Effect = (
     | ShowStatus
     | OpenTicket
     | ProvideInfo
+    | MessageHelpdesk
     | EraseData
     | FunnelStep
 )

@@ -27,6 +27,7 @@ from sevadwar.conversation.effects import (
     Effect,
     EraseData,
     FunnelStep,
+    MessageHelpdesk,
     OpenTicket,
     ProvideInfo,
     RecordConsent,
@@ -120,6 +121,8 @@ class _Turn:
         if self.state.step is Step.CONSENT:
             self.on_consent()
             return
+        if self.on_helpdesk_message():
+            return
         if self.state.step is Step.DOCUMENT and self.message.kind in (
             MessageKind.IMAGE,
             MessageKind.DOCUMENT,
@@ -160,6 +163,34 @@ class _Turn:
             return False
         self.effects.append(ProvideInfo(reference, self.text, has_media))
         self.state = self.state.replace(awaiting_info=None)
+        return True
+
+    def on_helpdesk_message(self) -> bool:
+        """After asking for a person, what the citizen types goes to the helpdesk officer (a
+        reference number or "officer?" too) until the request is closed. *menu*, *cancel* or a
+        tapped button brings the bot back; other commands (status, help) are the bot's."""
+        ticket = self.state.helpdesk
+        if ticket is None:
+            return False
+        if self.reply_id:
+            self.state = self.state.replace(helpdesk=None)
+            return False
+        if not self.text:
+            return False
+        command = self.ctx.commands.command(self.text)
+        if command in ("menu", "cancel"):  # "cancel" ends the chat with the officer, not a draft
+            self.state = self.state.replace(helpdesk=None)
+            self.say(self.t("helpdesk_left", ticket=ticket))
+            if command == "menu":
+                self.show_menu()
+            elif self.state.step in DRAFT_STEPS:
+                self.reprompt()
+            else:
+                self.say(views.main_menu(self.ctx, self.lang))
+            return True
+        if command not in (None, "human"):
+            return False
+        self.effects.append(MessageHelpdesk(ticket, self.text))
         return True
 
     def drop_lost_draft(self) -> None:

@@ -34,6 +34,7 @@ from sevadwar.conversation.effects import (
     Effect,
     EraseData,
     FunnelStep,
+    MessageHelpdesk,
     OpenTicket,
     ProvideInfo,
     RecordConsent,
@@ -53,8 +54,13 @@ from sevadwar.documents.results import Refused
 from sevadwar.documents.uploads import Stored, UploadService
 from sevadwar.messaging.outbox import Recipient, enqueue
 from sevadwar.privacy.actions import do_erase_citizen, do_record_consent, do_withdraw_consent
-from sevadwar.tickets.actions import GRIEVANCE_DAYS, do_open_ticket
-from sevadwar.tickets.models import TicketKind
+from sevadwar.tickets.actions import (
+    GRIEVANCE_DAYS,
+    do_add_ticket_message,
+    do_open_ticket,
+    open_human_ticket,
+)
+from sevadwar.tickets.models import Ticket, TicketKind
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +153,15 @@ class ConversationService:
                 replies += messages
                 if still_waiting:  # the file was refused: the next message answers the officer
                     new_state = new_state.replace(awaiting_info=effect.reference)
+            elif isinstance(effect, MessageHelpdesk):
+                messages, still_open = self._to_helpdesk(session, effect, recipient, language, now)
+                replies += messages
+                if not still_open:
+                    new_state = new_state.replace(helpdesk=None)
+            elif isinstance(effect, OpenTicket) and effect.kind == TicketKind.HUMAN:
+                ticket = self._open_ticket(session, effect, recipient, language, now)
+                replies.append(Text(self.prompts.text(language, "human_created", ticket=ticket.id)))
+                new_state = new_state.replace(helpdesk=ticket.id)  # what they write goes to it
             else:
                 replies += self._apply(session, effect, recipient, language, ctx)
         if any(isinstance(effect, EraseData) for effect in effects):
@@ -194,6 +209,52 @@ class ConversationService:
             document_id = result.document_id
         self.workflow.receive_info(session, application, text=effect.text, document_id=document_id)
         return [], False
+
+    def _open_ticket(
+        self,
+        session: Session,
+        effect: OpenTicket,
+        recipient: Recipient,
+        language: str,
+        now: datetime,
+    ) -> Ticket:
+        """A new ticket; asking for a person again while a request is open reuses it."""
+        if effect.kind == TicketKind.HUMAN:
+            open_request = open_human_ticket(session, recipient.citizen_key)
+            if open_request is not None:
+                return open_request
+        return do_open_ticket(
+            session,
+            kind=TicketKind(effect.kind),
+            citizen_key=recipient.citizen_key,
+            channel=recipient.channel,
+            language=language,
+            text=effect.text,
+            reference=effect.references[0] if effect.references else None,
+            now=now,
+        )
+
+    def _to_helpdesk(
+        self,
+        session: Session,
+        effect: MessageHelpdesk,
+        recipient: Recipient,
+        language: str,
+        now: datetime,
+    ) -> tuple[list[Outbound], bool]:
+        """Add the citizen's message to the request's chat; the replies, and whether the
+        request is still open. The first message after the officer's last word is acknowledged
+        (the rest are seen in the office: WhatsApp's blue ticks show them read)."""
+        t = self.prompts.text
+        ticket = session.get(Ticket, effect.ticket)
+        if ticket is None or ticket.citizen_key != recipient.citizen_key or ticket.status != "open":
+            return [Text(t(language, "helpdesk_closed", ticket=effect.ticket))], False
+        answered = do_add_ticket_message(
+            session, ticket, author="citizen", text=effect.text, now=now
+        )
+        if not answered:
+            return [], True
+        return [Text(t(language, "helpdesk_forwarded", ticket=ticket.id))], True
 
     # ------------------------------------------------------------------ state
 
@@ -259,22 +320,9 @@ class ConversationService:
             return self._submit(session, effect, recipient, ctx)
         if isinstance(effect, ShowStatus):
             return self._status(session, effect, recipient.citizen_key, language, ctx)
-        if isinstance(effect, OpenTicket):
-            ticket = do_open_ticket(
-                session,
-                kind=TicketKind(effect.kind),
-                citizen_key=recipient.citizen_key,
-                channel=recipient.channel,
-                language=language,
-                text=effect.text,
-                reference=effect.references[0] if effect.references else None,
-                now=ctx.now,
-            )
-            if effect.kind == TicketKind.GRIEVANCE:
-                return [
-                    Text(t(language, "grievance_created", ticket=ticket.id, days=GRIEVANCE_DAYS))
-                ]
-            return [Text(t(language, "human_created", ticket=ticket.id))]
+        if isinstance(effect, OpenTicket):  # a grievance (a request for a person: handle)
+            ticket = self._open_ticket(session, effect, recipient, language, ctx.now)
+            return [Text(t(language, "grievance_created", ticket=ticket.id, days=GRIEVANCE_DAYS))]
         if isinstance(effect, EraseData):
             store = self.uploads.store if self.uploads else None
             kept = do_erase_citizen(

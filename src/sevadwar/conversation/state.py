@@ -55,6 +55,7 @@ class State:
     updated_at: str | None = None  # ISO time of the last citizen message
     notice: str | None = None  # a one-off note for the next reply ("upgraded")
     awaiting_info: str | None = None  # an officer asked for more on this application reference
+    helpdesk: int | None = None  # the open ticket the citizen's texts go to (an officer's chat)
 
     def replace(self, **changes: Any) -> State:
         return dataclasses.replace(self, **changes)
@@ -99,6 +100,7 @@ class State:
             awaiting_info=data.get("awaiting_info")
             if isinstance(data.get("awaiting_info"), str)
             else None,
+            helpdesk=_ticket_id(data.get("helpdesk")),
         )
         if data.get("v") != VERSION:
             return safe.replace(notice="upgraded") if language else safe
@@ -120,6 +122,11 @@ class State:
                 updated_at=data.get("updated_at"),
                 notice=data.get("notice"),
                 awaiting_info=data.get("awaiting_info"),
+                helpdesk=_ticket_id(data.get("helpdesk")),
             )
         except (ValueError, TypeError):
             return safe.replace(notice="upgraded") if language else safe
+
+
+def _ticket_id(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -41,6 +41,7 @@ __all__ = [
     "find_dates",
     "is_delhi_pincode",
     "mask_aadhaar",
+    "mask_aadhaar_in",
     "match_option",
     "parse_aadhaar",
     "parse_amount",
@@ -183,6 +184,16 @@ def mask_aadhaar(digits: str) -> str:
     """XXXX-XXXX-1234."""
     only = _digits_only(digits)
     return f"XXXX-XXXX-{only[-4:]}" if len(only) >= 4 else "XXXX-XXXX-XXXX"
+
+
+def mask_aadhaar_in(text: str) -> str:
+    """``text`` with every Aadhaar-like number masked as XXXX-XXXX-1234 (what a citizen writes
+    to an officer is kept; an Aadhaar number never in clear)."""
+    digits = text.translate(_ASCII_DIGITS)  # same length, so spans carry over
+    out = text
+    for start, end in sorted(_aadhaar_spans(digits), reverse=True):
+        out = out[:start] + mask_aadhaar(digits[start:end]) + out[end:]
+    return out
 
 
 def parse_email(text: str) -> str | None:

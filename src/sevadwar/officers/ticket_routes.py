@@ -102,11 +102,12 @@ def ticket_page(
             except NotVisible:
                 application_link = None
         entries = timeline(session, f"ticket:{ticket.id}")
+        messages = ticket_rules.ticket_messages(session, ticket)
         ids = {
             int(e.actor.partition(":")[2])
             for e in entries
             if e.actor.startswith("officer:") and e.actor[8:].isdigit()
-        }
+        } | {m.officer_id for m in messages if m.officer_id is not None}
         officers = officers_by_id(session, ids)
         conversation = session.get(Conversation, ticket.citizen_key)
         in_window = window_open(conversation, now)
@@ -128,9 +129,23 @@ def ticket_page(
                 "text": (entry.data or {}).get("text") or (entry.data or {}).get("outcome") or "",
             }
         )
+    chat = []
+    for message in messages:
+        writer = officers.get(message.officer_id) if message.officer_id is not None else None
+        chat.append(
+            {
+                "at": message.created_at,
+                "citizen": message.author == "citizen",
+                "who": (writer.full_name or writer.username)
+                if writer
+                else t.get("actor_" + message.author, message.author),
+                "text": message.text,
+            }
+        )
     return render(
         request,
         "ticket.html",
+        chat=chat,
         officer=context,
         ticket=ticket,
         label=ticket_rules.label(ticket),

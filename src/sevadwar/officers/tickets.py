@@ -19,9 +19,10 @@ from sevadwar.applications.access import NotVisible
 from sevadwar.applications.models import Application
 from sevadwar.applications.workflow import Actor, WorkflowError, citizen_messages
 from sevadwar.audit.actions import do_append_audit
+from sevadwar.conversation.models import Conversation
 from sevadwar.messaging.notices import do_notify, notice
-from sevadwar.tickets.actions import GRIEVANCE_DAYS
-from sevadwar.tickets.models import Ticket, TicketKind
+from sevadwar.tickets.actions import GRIEVANCE_DAYS, do_add_ticket_message
+from sevadwar.tickets.models import Ticket, TicketKind, TicketMessage
 
 HUMAN_DAYS = 1  # a request to talk to a person is answered by the next working day
 MAX_TEXT = 2000
@@ -80,6 +81,19 @@ def _tell(session: Session, ticket: Ticket, key: str, text: str, now: datetime) 
     )
 
 
+def _talk_to(session: Session, ticket: Ticket, helpdesk: int | None) -> None:
+    """Point the citizen's chat at this ticket (their texts go to the officer), or, when it is
+    closed, back at the bot if it pointed here."""
+    conversation = session.get(Conversation, ticket.citizen_key)
+    if conversation is None:
+        return
+    state = dict(conversation.state or {})
+    if helpdesk is None and state.get("helpdesk") != ticket.id:
+        return
+    state["helpdesk"] = helpdesk
+    conversation.state = state
+
+
 def _require_open(ticket: Ticket) -> None:
     if ticket.status != "open":
         raise WorkflowError("closed", f"ticket {label(ticket)} is closed")
@@ -95,6 +109,15 @@ def do_reply_ticket(
     if ticket.assigned_to is None and actor.kind == "officer":
         ticket.assigned_to = actor.id
     _tell(session, ticket, "ticket_reply", text, now)
+    do_add_ticket_message(
+        session,
+        ticket,
+        author="officer",
+        text=text,
+        now=now,
+        officer_id=actor.id if actor.kind == "officer" else None,
+    )
+    _talk_to(session, ticket, ticket.id)  # the citizen's answer comes back to this ticket
     do_append_audit(
         session,
         actor=actor.label,
@@ -118,6 +141,7 @@ def do_close_ticket(
     if ticket.assigned_to is None and actor.kind == "officer":
         ticket.assigned_to = actor.id
     _tell(session, ticket, "ticket_closed", outcome, now)
+    _talk_to(session, ticket, None)
     do_append_audit(
         session,
         actor=actor.label,
@@ -134,3 +158,14 @@ def application_of_ticket(session: Session, ticket: Ticket) -> Application | Non
     return session.scalars(
         select(Application).where(Application.reference == ticket.reference)
     ).first()
+
+
+def ticket_messages(session: Session, ticket: Ticket) -> list[TicketMessage]:
+    """The chat between the citizen and the helpdesk about this ticket, oldest first."""
+    return list(
+        session.scalars(
+            select(TicketMessage)
+            .where(TicketMessage.ticket_id == ticket.id)
+            .order_by(TicketMessage.id)
+        )
+    )

@@ -17,7 +17,7 @@ from sevadwar.documents.store import BlobStore
 from sevadwar.messaging.models import InboxEvent, InboxState, OutboxMessage, OutboxState
 from sevadwar.privacy.models import Consent
 from sevadwar.storage.base import utcnow
-from sevadwar.tickets.models import Ticket
+from sevadwar.tickets.models import Ticket, TicketMessage
 
 
 def do_record_consent(
@@ -89,6 +89,13 @@ def do_erase_citizen(
             do_enqueue_department_event(session, application, DepartmentEvent.CANCELLED, at=now)
     session.execute(
         update(Ticket).where(Ticket.citizen_key == citizen_key).values(text="", status="closed")
+    )
+    session.execute(  # both sides of the chat with the helpdesk: it quotes the citizen
+        delete(TicketMessage).where(
+            TicketMessage.ticket_id.in_(
+                select(Ticket.id).where(Ticket.citizen_key == citizen_key).scalar_subquery()
+            )
+        )
     )
     for document in session.scalars(select(Document).where(Document.citizen_key == citizen_key)):
         if document.blob_key and store is not None:

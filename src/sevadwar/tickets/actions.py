@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from sevadwar.applications.models import Application
 from sevadwar.audit.actions import do_append_audit
+from sevadwar.nlu.entities import mask_aadhaar_in
 from sevadwar.storage.base import utcnow
-from sevadwar.tickets.models import Ticket, TicketKind
+from sevadwar.tickets.models import Ticket, TicketKind, TicketMessage
 
 GRIEVANCE_DAYS = 7  # a grievance is answered within a week
 HUMAN_DAYS = 1  # a request to talk to a person, within a working day
@@ -43,7 +44,7 @@ def do_open_ticket(
         citizen_key=citizen_key,
         channel=channel,
         language=language,
-        text=text[:4000],
+        text=mask_aadhaar_in(text[:4000]),
         reference=reference,
         department=department,
         created_at=now,
@@ -59,3 +60,46 @@ def do_open_ticket(
         data={"reference": reference},
     )
     return ticket
+
+
+def open_human_ticket(session: Session, citizen_key: str) -> Ticket | None:
+    """The citizen's open request to talk to a person, if any (the newest)."""
+    return session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.citizen_key == citizen_key,
+            Ticket.kind == TicketKind.HUMAN,
+            Ticket.status == "open",
+        )
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    ).first()
+
+
+def do_add_ticket_message(
+    session: Session,
+    ticket: Ticket,
+    *,
+    author: str,
+    text: str,
+    now: datetime,
+    officer_id: int | None = None,
+) -> bool:
+    """Add one message to the ticket's chat. True when it is the first of its author since
+    the other side last wrote (or since the ticket opened)."""
+    last = session.scalars(
+        select(TicketMessage.author)
+        .where(TicketMessage.ticket_id == ticket.id)
+        .order_by(TicketMessage.id.desc())
+        .limit(1)
+    ).first()
+    session.add(
+        TicketMessage(
+            ticket_id=ticket.id,
+            author=author,
+            officer_id=officer_id,
+            text=mask_aadhaar_in(text[:4000]),
+            created_at=now,
+        )
+    )
+    return last != author

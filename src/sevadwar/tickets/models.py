@@ -36,3 +36,18 @@ class Ticket(Base):
     outcome: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_tickets_status", "status", "created_at"),)
+
+
+class TicketMessage(Base):
+    """One message of the chat between a citizen and the helpdesk about a ticket."""
+
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(16))  # "citizen" or "officer"
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_ticket_messages_ticket", "ticket_id", "id"),)
