@@ -97,6 +97,7 @@ CASES = [
     ("switch to english", "language", None, "en"),
     ("connect me with an officer", "human", None, "en"),
     ("customer care number", "human", None, "en"),
+    ("can I speak to a person please", "human", None, "en"),
     ("मेरी जानकारी हटाएं", "erase", None, "hi"),
     ("delete everything you have about me", "erase", None, "en"),
     ("how does this bot work", "help", None, "en"),
