@@ -602,3 +602,10 @@ def test_status_during_the_chat_with_the_officer_is_the_bots_and_the_chat_goes_o
 def test_the_helpdesk_survives_a_round_trip_through_the_database() -> None:
     assert State.load(with_helpdesk().state.dump()).helpdesk == 7
     assert State.load({**with_helpdesk().state.dump(), "helpdesk": "7"}).helpdesk is None
+
+
+def test_a_request_for_a_person_in_words_carries_what_they_wrote_to_the_officer() -> None:
+    chat = _menu("hi")
+    typed = "मुझे अधिकारी से बात करनी है, मेरी पेंशन तीन महीने से रुकी हुई है"
+    chat.send(typed)
+    assert chat.of(OpenTicket) == [OpenTicket("human", typed, ())]

@@ -582,8 +582,8 @@ class _Turn:
             self.say(self.t("help"))
         elif intent == "language":
             self.on_language_command()
-        elif intent == "human":
-            self.effects.append(OpenTicket("human"))
+        elif intent == "human":  # what they wrote goes with the request, for the officer
+            self.effects.append(OpenTicket("human", text, tuple(find_references(text))))
         elif intent == "grievance":
             self.start_grievance(text)
         elif intent == "cancel":
