@@ -15,6 +15,7 @@ from sevadwar.catalogue.schema import Role
 from sevadwar.dashboard.live import Viewer, stream
 from sevadwar.dashboard.snapshot import Scope
 from sevadwar.dashboard.view import Texts
+from sevadwar.privacy.actions import do_erase_citizen
 from sevadwar.runtime import Runtime
 from sevadwar.storage.db import transaction
 
@@ -138,3 +139,14 @@ def test_stream_sends_snapshot_then_events_and_resumes_after_reconnect(runtime: 
     assert [m["event"] for m in resumed[1:]] == ["change", "change"]
     assert replayed == sorted(replayed)
     assert min(replayed) > seen
+
+
+def test_an_erased_citizens_open_application_leaves_the_open_count(
+    runtime: Runtime, client: TestClient
+) -> None:
+    head = officer_client(runtime, client, "revenue.head", Role.DEPARTMENT_ADMIN, "revenue")
+    reference = submit(runtime)
+    assert 'data-tile="open-0">1<' in head.get("/dashboard?lang=en").text
+    with transaction(runtime.sessions) as session:
+        do_erase_citizen(session, citizen_key=load(session, reference).citizen_key)
+    assert 'data-tile="open-0">0<' in head.get("/dashboard?lang=en").text

@@ -68,6 +68,8 @@ def deltas_for(kind: Kind, *, at: datetime, **dims: Any) -> list[Delta]:
             reason=str(dims.get("reason") or ""),
             due_at=_aware(application.due_at),
         )
+    if kind is Kind.CANCELLED and before is not None:
+        return metrics.cancelled(before)
     if kind is Kind.ESCALATED and application is not None:
         return metrics.escalated(state_of(application), at)
     if kind is Kind.FEE_PAID and application is not None and before is not None:

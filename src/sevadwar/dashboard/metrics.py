@@ -29,6 +29,7 @@ class Kind(StrEnum):
     MESSAGE_STATUS = "message_status"
     MESSAGE_FAILED = "message_failed"
     MESSAGE_RETRY = "message_retry"
+    CANCELLED = "cancelled"
 
 
 class Metric(StrEnum):
@@ -224,6 +225,14 @@ def decided(
     owed = compensation_rupees(due_at, at)
     if owed:
         out.append(_d(Metric.COMPENSATION, day, after, value=owed))
+    return out
+
+
+def cancelled(before: AppState) -> list[Delta]:
+    """An open application withdrawn (the citizen's data erased): it leaves the open stocks."""
+    out = _leave_open(before)
+    if before.status == "fee_pending" and before.fee_paise:
+        out.append(_d(Metric.FEE_PENDING, STOCK, before, value=-before.fee_paise))
     return out
 
 

@@ -12,6 +12,8 @@ from sevadwar.applications.models import OPEN_STATUSES, Application, Application
 from sevadwar.audit.actions import do_append_audit
 from sevadwar.certificates.actions import do_erase_certificate_copies
 from sevadwar.conversation.models import Conversation
+from sevadwar.dashboard.actions import record, state_of
+from sevadwar.dashboard.metrics import Kind
 from sevadwar.documents.models import Document, DocumentStatus
 from sevadwar.documents.store import BlobStore
 from sevadwar.messaging.models import InboxEvent, InboxState, OutboxMessage, OutboxState
@@ -82,7 +84,9 @@ def do_erase_citizen(
     for application in applications:
         cancelled = application.status in OPEN_STATUSES
         if cancelled:
+            before = state_of(application)
             application.status = ApplicationStatus.CANCELLED
+            record(session, Kind.CANCELLED, application=application, before=before, at=now)
         application.answers = {"erased_at": now.isoformat()}
         application.updated_at = now
         if cancelled:  # the answers are erased first: the department is sent none of them
