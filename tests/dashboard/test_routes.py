@@ -6,18 +6,24 @@ import asyncio
 import csv
 import io
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from dashboard_support import SYSTEM, load, officer_client, submit
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from sevadwar.catalogue.schema import Role
 from sevadwar.dashboard.live import Viewer, stream
 from sevadwar.dashboard.snapshot import Scope
 from sevadwar.dashboard.view import Texts
+from sevadwar.officers.tickets import do_close_ticket
 from sevadwar.privacy.actions import do_erase_citizen
 from sevadwar.runtime import Runtime
 from sevadwar.storage.db import transaction
+from sevadwar.tickets.actions import do_open_ticket
+from sevadwar.tickets.models import Ticket, TicketKind
+from support import Clock
 
 
 def _mcd_service(runtime: Runtime) -> str:
@@ -139,6 +145,44 @@ def test_stream_sends_snapshot_then_events_and_resumes_after_reconnect(runtime: 
     assert [m["event"] for m in resumed[1:]] == ["change", "change"]
     assert replayed == sorted(replayed)
     assert min(replayed) > seen
+
+
+def _helpdesk_row(page: str, kind: str) -> list[str]:
+    row = re.search(rf'<tr id="tickets-{kind}">(.*?)</tr>', page, re.S)
+    assert row, page
+    return re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
+
+
+def test_helpdesk_panel_counts_open_overdue_and_on_time_tickets(
+    runtime: Runtime, client: TestClient, clock: Clock
+) -> None:
+    with transaction(runtime.sessions) as session:
+        for kind, citizen in (
+            (TicketKind.HUMAN, "sim:helpdesk01"),
+            (TicketKind.GRIEVANCE, "sim:helpdesk02"),
+        ):
+            do_open_ticket(
+                session,
+                kind=kind,
+                citizen_key=citizen,
+                channel="simulator",
+                language="hi",
+                text="पेंशन नहीं आई",
+                now=clock(),
+            )
+    clock.advance(days=2)  # the request for a person (1 day) is overdue, the grievance is not
+    head = officer_client(runtime, client, "revenue.head", Role.DEPARTMENT_ADMIN, "revenue")
+    page = head.get("/dashboard?lang=en").text
+    # open, overdue, opened, closed, closed on time
+    assert _helpdesk_row(page, "human") == ["1", "1", "1", "0", "—"]
+    assert _helpdesk_row(page, "grievance") == ["1", "0", "1", "0", "—"]
+    with transaction(runtime.sessions) as session:
+        grievance = session.scalars(select(Ticket).where(Ticket.kind == "grievance")).one()
+        do_close_ticket(session, grievance, outcome="पेंशन जारी हो गई।", actor=SYSTEM, now=clock())
+        do_erase_citizen(session, citizen_key="sim:helpdesk01", now=clock())  # closed, late
+    page = head.get("/dashboard?lang=en").text
+    assert _helpdesk_row(page, "grievance") == ["0", "0", "1", "1", "100%"]
+    assert _helpdesk_row(page, "human") == ["0", "0", "1", "1", "0%"]
 
 
 def test_an_erased_citizens_open_application_leaves_the_open_count(

@@ -30,6 +30,8 @@ class Kind(StrEnum):
     MESSAGE_FAILED = "message_failed"
     MESSAGE_RETRY = "message_retry"
     CANCELLED = "cancelled"
+    TICKET_OPENED = "ticket_opened"
+    TICKET_CLOSED = "ticket_closed"
 
 
 class Metric(StrEnum):
@@ -47,12 +49,14 @@ class Metric(StrEnum):
     )
     MESSAGE_ERROR = "message_error"  # key WhatsApp error code
     MESSAGE_HOUR = "message_hour"  # key HH (IST)
+    TICKETS = "tickets"  # key opened:<kind> | closed:<kind> | closed_late:<kind>
     # stocks (day "")
     OPEN_STATUS = "open_status"  # key status
     OPEN_STAGE = "open_stage"  # key stage
     OPEN_DUE = "open_due"  # key due date (IST): drives the compensation accruing now
     OPEN_BREACHED = "open_breached"  # key stage: open applications past their stage limit
     FEE_PENDING = "fee_pending"  # paise
+    OPEN_TICKETS = "open_tickets"  # key <kind>:<due date (IST)>: overdue ones are read off it
 
 
 STOCK = ""
@@ -263,6 +267,27 @@ def message(key: str, at: datetime, error_code: int | None = None) -> list[Delta
         out.append(Delta(Metric.MESSAGE_HOUR, day, "", "", ist_hour(at), "", 1))
     if error_code is not None:
         out.append(Delta(Metric.MESSAGE_ERROR, day, "", "", str(error_code), "", 1))
+    return out
+
+
+def ticket_opened(department: str, kind: str, due_day: str, at: datetime) -> list[Delta]:
+    """A request for a person or a grievance opened (``department`` "": the helpdesk pool)."""
+    return [
+        Delta(Metric.TICKETS, ist_day(at), department, "", f"opened:{kind}", "", 1),
+        Delta(Metric.OPEN_TICKETS, STOCK, department, "", f"{kind}:{due_day}", "", 1),
+    ]
+
+
+def ticket_closed(
+    department: str, kind: str, due_day: str, at: datetime, *, late: bool
+) -> list[Delta]:
+    day = ist_day(at)
+    out = [
+        Delta(Metric.TICKETS, day, department, "", f"closed:{kind}", "", 1),
+        Delta(Metric.OPEN_TICKETS, STOCK, department, "", f"{kind}:{due_day}", "", -1),
+    ]
+    if late:
+        out.append(Delta(Metric.TICKETS, day, department, "", f"closed_late:{kind}", "", 1))
     return out
 
 

@@ -12,7 +12,7 @@ from sevadwar.catalogue.catalogue import Catalogue
 from sevadwar.dashboard.snapshot import Snapshot
 from sevadwar.dashboard.view import Gauges, Texts, build_view
 
-PANELS = ("tiles", "pendency", "decisions", "funnel", "messages", "load")
+PANELS = ("tiles", "pendency", "decisions", "helpdesk", "funnel", "messages", "load")
 
 
 @cache

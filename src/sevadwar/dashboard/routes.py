@@ -51,6 +51,17 @@ MAX_DAYS = 366
 router = APIRouter(route_class=OfficeRoute, include_in_schema=False)
 Officer = Annotated[OfficerContext, Depends(officer_page)]
 
+# The events the page's activity list names (the others only move the figures).
+FEED_KINDS = (
+    "received",
+    "moved",
+    "decided",
+    "escalated",
+    "fee_paid",
+    "ticket_opened",
+    "ticket_closed",
+)
+
 
 def scope_of(officer: OfficerContext) -> Scope:
     return Scope(None if officer.role is Role.IT_ADMIN else officer.department or "-")
@@ -114,7 +125,7 @@ def dashboard(request: Request, officer: Officer, lang: str = "") -> Response:
         "lang": t.language,
     }
     other = "en" if t.language == "hi" else "hi"
-    labels = {k: t(f"event_{k}") for k in ("received", "moved", "decided", "escalated", "fee_paid")}
+    labels = {k: t(f"event_{k}") for k in FEED_KINDS}
     return _html(
         render_page(
             "page.html",

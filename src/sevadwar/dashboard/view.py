@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -362,6 +363,7 @@ def build_view(
         for h in range(24)
     ]
     return {
+        "helpdesk": _helpdesk(counters, t, period.today),
         "tiles": tiles,
         "departments": departments,
         "services": services,
@@ -380,3 +382,35 @@ def build_view(
         "hours": hours,
         "all_departments": snapshot.scope.department is None,
     }
+
+
+TICKET_KINDS = ("human", "grievance")
+
+
+def _helpdesk(counters: _Counters, t: Texts, today: date) -> list[dict[str, Any]]:
+    """Requests for a person and grievances: open and overdue now, opened and closed in the
+    period, and the share closed within their time limit (1 day; 7 days)."""
+    flows = _sum_by(counters, PERIOD, Metric.TICKETS, KEY)
+    open_now: dict[str, int] = defaultdict(int)
+    overdue: dict[str, int] = defaultdict(int)
+    for key, value in counters.items(NOW, Metric.OPEN_TICKETS):
+        kind, _, due_day = key[KEY].partition(":")
+        open_now[kind] += value
+        if due_day and date.fromisoformat(due_day) < today:
+            overdue[kind] += value
+    rows = []
+    for kind in TICKET_KINDS:
+        closed = flows.get(f"closed:{kind}", 0)
+        late = flows.get(f"closed_late:{kind}", 0)
+        rows.append(
+            {
+                "id": kind,
+                "name": t(f"tickets_{kind}"),
+                "open": open_now.get(kind, 0),
+                "overdue": overdue.get(kind, 0),
+                "opened": flows.get(f"opened:{kind}", 0),
+                "closed": closed,
+                "on_time": f"{(closed - late) / closed:.0%}" if closed else "—",
+            }
+        )
+    return rows

@@ -9,7 +9,7 @@ department's officers. Replies reach the citizen's chat through the outbox: insi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -20,11 +20,12 @@ from sevadwar.applications.models import Application
 from sevadwar.applications.workflow import Actor, WorkflowError, citizen_messages
 from sevadwar.audit.actions import do_append_audit
 from sevadwar.conversation.models import Conversation
+from sevadwar.dashboard.actions import record
+from sevadwar.dashboard.metrics import Kind
 from sevadwar.messaging.notices import do_notify, notice
-from sevadwar.tickets.actions import GRIEVANCE_DAYS, do_add_ticket_message
+from sevadwar.tickets.actions import do_add_ticket_message, due_of
 from sevadwar.tickets.models import Ticket, TicketKind, TicketMessage
 
-HUMAN_DAYS = 1  # a request to talk to a person is answered by the next working day
 MAX_TEXT = 2000
 
 
@@ -59,11 +60,7 @@ def label(ticket: Ticket) -> str:
     return f"{'G' if ticket.kind == TicketKind.GRIEVANCE else 'T'}-{ticket.id}"
 
 
-def due_at(ticket: Ticket) -> datetime:
-    if ticket.due_at is not None:
-        return ticket.due_at
-    days = GRIEVANCE_DAYS if ticket.kind == TicketKind.GRIEVANCE else HUMAN_DAYS
-    return ticket.created_at + timedelta(days=days)
+due_at = due_of
 
 
 def _tell(session: Session, ticket: Ticket, key: str, text: str, now: datetime) -> None:
@@ -142,6 +139,7 @@ def do_close_ticket(
         ticket.assigned_to = actor.id
     _tell(session, ticket, "ticket_closed", outcome, now)
     _talk_to(session, ticket, None)
+    record(session, Kind.TICKET_CLOSED, ticket=ticket, due=due_of(ticket), at=now)
     do_append_audit(
         session,
         actor=actor.label,

@@ -19,6 +19,7 @@ from sevadwar.documents.store import BlobStore
 from sevadwar.messaging.models import InboxEvent, InboxState, OutboxMessage, OutboxState
 from sevadwar.privacy.models import Consent
 from sevadwar.storage.base import utcnow
+from sevadwar.tickets.actions import due_of
 from sevadwar.tickets.models import Ticket, TicketMessage
 
 
@@ -91,6 +92,11 @@ def do_erase_citizen(
         application.updated_at = now
         if cancelled:  # the answers are erased first: the department is sent none of them
             do_enqueue_department_event(session, application, DepartmentEvent.CANCELLED, at=now)
+    open_tickets = session.scalars(
+        select(Ticket).where(Ticket.citizen_key == citizen_key, Ticket.status == "open")
+    )
+    for ticket in open_tickets:  # closed unanswered: the helpdesk's open count drops
+        record(session, Kind.TICKET_CLOSED, ticket=ticket, due=due_of(ticket), at=now)
     session.execute(
         update(Ticket).where(Ticket.citizen_key == citizen_key).values(text="", status="closed")
     )

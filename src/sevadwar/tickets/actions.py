@@ -9,12 +9,25 @@ from sqlalchemy.orm import Session
 
 from sevadwar.applications.models import Application
 from sevadwar.audit.actions import do_append_audit
+from sevadwar.dashboard.actions import record
+from sevadwar.dashboard.metrics import Kind
 from sevadwar.nlu.entities import mask_aadhaar_in
 from sevadwar.storage.base import utcnow
 from sevadwar.tickets.models import Ticket, TicketKind, TicketMessage
 
 GRIEVANCE_DAYS = 7  # a grievance is answered within a week
 HUMAN_DAYS = 1  # a request to talk to a person, within a working day
+
+
+def _time_limit(kind: str) -> timedelta:
+    return timedelta(days=GRIEVANCE_DAYS if kind == TicketKind.GRIEVANCE else HUMAN_DAYS)
+
+
+def due_of(ticket: Ticket) -> datetime:
+    """When the ticket must be answered (tickets from before due dates were kept: computed)."""
+    return (
+        ticket.due_at if ticket.due_at is not None else ticket.created_at + _time_limit(ticket.kind)
+    )
 
 
 def do_open_ticket(
@@ -34,11 +47,6 @@ def do_open_ticket(
         department = session.scalars(
             select(Application.department).where(Application.reference == reference)
         ).first()
-    limit = (
-        timedelta(days=GRIEVANCE_DAYS)
-        if kind == TicketKind.GRIEVANCE
-        else timedelta(days=HUMAN_DAYS)
-    )
     ticket = Ticket(
         kind=kind,
         citizen_key=citizen_key,
@@ -48,10 +56,11 @@ def do_open_ticket(
         reference=reference,
         department=department,
         created_at=now,
-        due_at=now + limit,
+        due_at=now + _time_limit(kind),
     )
     session.add(ticket)
     session.flush()
+    record(session, Kind.TICKET_OPENED, ticket=ticket, due=ticket.due_at, at=now)
     do_append_audit(
         session,
         actor=f"citizen:{citizen_key}",
