@@ -138,6 +138,7 @@ def test_the_ticket_page_shows_the_chat_and_a_reply_points_the_citizens_texts_at
     page = clerk.get(f"/office/tickets/{ticket_id}").text
     assert "नागरिक से बातचीत" in page
     assert page.index("पेंशन नहीं आई") < page.index("तीन महीने हो गए")
+    assert '<span class="who">नागरिक</span>' in page
     clerk.post(f"/office/tickets/{ticket_id}/reply", {"text": "आपका मामला देख रहे हैं।"})
     assert conversation_state(desk)["helpdesk"] == ticket_id  # her answer comes back here
     page = clerk.get(f"/office/tickets/{ticket_id}").text

@@ -138,7 +138,7 @@ def ticket_page(
                 "citizen": message.author == "citizen",
                 "who": (writer.full_name or writer.username)
                 if writer
-                else t.get("actor_" + message.author, message.author),
+                else t.get("chat_" + message.author, message.author),
                 "text": message.text,
             }
         )
