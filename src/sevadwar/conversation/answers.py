@@ -116,7 +116,7 @@ def read_answer(
         phone = entities.parse_phone(text)
         if not phone:
             return _error("error_phone")
-        return Answer({"enc": encrypt(phone), "masked": "X" * (len(phone) - 4) + phone[-4:]})
+        return Answer({"enc": encrypt(phone), "masked": f"+91 XXXXXX{phone[-4:]}"})
     if kind is FieldType.EMAIL:
         return Answer(text.lower()) if _EMAIL.match(text) else _error("error_email")
     if kind is FieldType.PINCODE:
