@@ -110,6 +110,17 @@ def test_the_card_in_hindi() -> None:
     }
 
 
+@pytest.mark.parametrize("language", ["hi", "en"])
+@pytest.mark.parametrize(
+    ("service", "key"),
+    [("water-bill", "card_pay"), ("community-hall-booking", "card_book"), ("income", "card_apply")],
+)
+def test_the_cards_button_says_what_the_form_does(language: str, service: str, key: str) -> None:
+    chat = Chat().onboard(language)
+    chat.send("", reply_id=f"svc:{service}")
+    assert chat.choices[t(language, key)] == f"apply:{service}"
+
+
 def test_main_menu_from_the_card() -> None:
     chat = Chat().onboard("en")
     chat.send("", reply_id="svc:income")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sevadwar.catalogue.schema import DocumentSpec, FieldType, FileType, FormField, Service
+from sevadwar.catalogue.schema import DocumentSpec, FieldType, FileType, FormField, Kind, Service
 from sevadwar.channels.base import Button, Buttons, ListMenu, Outbound, Row, Section, Text
 from sevadwar.conversation.answers import display_answer
 from sevadwar.conversation.context import Context
@@ -232,13 +232,20 @@ def service_card(ctx: Context, lang: str, service: Service) -> list[Outbound]:
     return [apply_buttons(ctx, lang, service, body)]
 
 
+# The card's button says what starting the form does: pay a bill, book a hall, or apply.
+_START = {Kind.PAYMENT: "card_pay", Kind.BOOKING: "card_book"}
+
+
 def apply_buttons(ctx: Context, lang: str, service: Service, body: str) -> Buttons:
     if len(body) > 1024:  # interactive bodies are limited: send the text, then the buttons
         body = body[:1000].rsplit("\n", 1)[0]
     return Buttons(
         body=body,
         buttons=(
-            Button(f"apply:{service.id}", clip(ctx.t(lang, "card_apply"), BUTTON)),
+            Button(
+                f"apply:{service.id}",
+                clip(ctx.t(lang, _START.get(service.kind, "card_apply")), BUTTON),
+            ),
             Button("menu:main", clip(ctx.t(lang, "card_menu"), BUTTON)),
         ),
     )
