@@ -431,3 +431,20 @@ def test_display_answer(field_id: str, value: Any, language: str, shown: str) ->
 
 def test_every_field_type_is_covered_by_the_sample_service() -> None:
     assert {f.type for f in sample_service().fields} == set(FieldType)
+
+
+KNO = FormField.model_validate(
+    {"id": "kno", "type": "text", "label": {"en": "KNO?"}, "pattern": r"^\d{10}$"}
+)
+
+
+@pytest.mark.parametrize(
+    "typed", ["3124561234", "my kno is 3124561234", "KNO: 3124561234 hai", "३१२४५६१२३४"]
+)
+def test_a_patterned_answer_is_found_inside_a_sentence_and_kept_in_ascii(typed: str) -> None:
+    assert read_per(KNO, typed).value == "3124561234"
+
+
+@pytest.mark.parametrize("typed", ["1250 rupees", "3124561234 or 3124561235", "31245612345"])
+def test_a_patterned_answer_that_is_missing_or_ambiguous_is_refused(typed: str) -> None:
+    assert read_per(KNO, typed).error == "error_pattern"

@@ -166,8 +166,9 @@ def _read_text(spec: FormField, text: str) -> Answer:
     limit = spec.max_length or 500
     if len(text) > limit:
         return _error("error_text_long", max=limit)
-    if spec.pattern and not re.fullmatch(spec.pattern, text):
-        return _error("error_pattern")
+    if spec.pattern:
+        found = entities.find_patterned(spec.pattern, text)
+        return Answer(found) if found is not None else _error("error_pattern")
     return Answer(" ".join(text.split()))
 
 

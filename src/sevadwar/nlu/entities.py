@@ -39,6 +39,7 @@ __all__ = [
     "amount_period",
     "extract_entities",
     "find_dates",
+    "find_patterned",
     "is_delhi_pincode",
     "mask_aadhaar",
     "mask_aadhaar_in",
@@ -184,6 +185,23 @@ def mask_aadhaar(digits: str) -> str:
     """XXXX-XXXX-1234."""
     only = _digits_only(digits)
     return f"XXXX-XXXX-{only[-4:]}" if len(only) >= 4 else "XXXX-XXXX-XXXX"
+
+
+def find_patterned(pattern: str, text: str) -> str | None:
+    """The answer matching ``pattern`` (a catalogue field's, anchored): the whole text, or the one
+    part of it that matches ("my KNO is 3124561234"); Devanagari digits read as ASCII. None when
+    nothing matches, or several different parts do."""
+    plain = " ".join(text.translate(_ASCII_DIGITS).split())
+    if re.fullmatch(pattern, plain):
+        return plain
+    core = pattern.removeprefix("^").removesuffix("$")
+    try:
+        parts = re.finditer(rf"(?<!\w)(?:{core})(?!\w)", plain)
+        found = {m.group(0).strip() for m in parts}
+    except re.error:
+        return None
+    found = {part for part in found if re.fullmatch(pattern, part)}
+    return found.pop() if len(found) == 1 else None
 
 
 def mask_aadhaar_in(text: str) -> str:
