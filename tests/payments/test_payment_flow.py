@@ -133,3 +133,22 @@ def test_the_browser_return_never_marks_anything_paid(client: TestClient, runtim
 def test_unknown_receipts_are_not_vouched_for(client: TestClient) -> None:
     assert client.get("/verify/receipt/RC-2222-2222").status_code == 404
     assert client.get("/verify/receipt/<script>").status_code == 404
+
+
+@pytest.mark.parametrize("language", ["hi", "en"])
+def test_a_bill_is_ready_to_pay_not_an_application_awaiting_a_decision(
+    client: TestClient, runtime: Runtime, language: str
+) -> None:
+    citizen = SimCitizen(client, runtime)
+    citizen.applies_for("water-bill", language)
+    bill = application(runtime, _only_application(runtime, citizen))
+    amount = f"₹{bill.fee_paise // 100:,}"
+    name = runtime.catalogue["water-bill"].name.get(language)
+    t = default_prompts().text
+    received = citizen.received()
+    texts = [m["body"] for m in of_kind(received, "text")]
+    assert any(t(language, "review_amount", fee=amount) in text for text in texts)
+    ready = t(language, "submitted_payment", service=name, reference=bill.reference)
+    assert ready in texts
+    (cta,) = of_kind(received, "cta_url")
+    assert cta["body"] == t(language, "payment_link_bill", fee=amount, reference=bill.reference)

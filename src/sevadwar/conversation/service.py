@@ -26,6 +26,7 @@ from sevadwar.applications.workflow import Workflow
 from sevadwar.catalogue.catalogue import Catalogue
 from sevadwar.catalogue.fees import quote_fee
 from sevadwar.catalogue.schema import DocumentSpec
+from sevadwar.catalogue.schema import Kind as ServiceKind
 from sevadwar.catalogue.schema import Text as CatalogueText
 from sevadwar.channels.base import InboundMessage, MessageKind, Outbound, ReadReceipt, Text
 from sevadwar.conversation import views
@@ -362,11 +363,12 @@ class ConversationService:
             at=ctx.now,
         )
         lang = effect.language
+        paying = service.kind is ServiceKind.PAYMENT  # a bill: nothing to decide, only to pay
         replies: list[Outbound] = [
             Text(
                 self.prompts.text(
                     lang,
-                    "submitted",
+                    "submitted_payment" if paying else "submitted",
                     service=service.name.get(lang),
                     reference=application.reference,
                     due=_date(application.due_at),
@@ -398,7 +400,7 @@ class ConversationService:
             else:
                 body = self.prompts.text(
                     lang,
-                    "payment_link",
+                    "payment_link_bill" if paying else "payment_link",
                     fee=format_rupees(payment.amount_paise),
                     reference=application.reference,
                 )

@@ -350,7 +350,8 @@ def review(
         for doc, info in documents:
             mark = words["skipped"] if info.get("skipped") else "✅"
             lines.append(f"• {doc.label.get(lang)}: {mark}")
-    lines += ["", ctx.t(lang, "review_fee", fee=fee_text(ctx, lang, service, answers))]
+    fee_key = "review_amount" if service.kind is Kind.PAYMENT else "review_fee"
+    lines += ["", ctx.t(lang, fee_key, fee=fee_text(ctx, lang, service, answers))]
     summary = "\n".join(lines)
     buttons = Buttons(
         body=ctx.t(lang, "review_question"),
