@@ -538,6 +538,8 @@ def test_every_other_back_office_page_in_both_languages(
     type_and_send(page, "reply-text", TICKET_REPLY, EN("reply_button"))
     expect(page.get_by_role("status")).to_have_text(EN("done_ticket_replied"))
     expect(timeline_entry(page, EN("event_ticket_replied"))).to_contain_text(TICKET_REPLY)
+    expect(page.locator("ol.chat li.from-office")).to_contain_text(TICKET_REPLY)
+    check_in_both_languages(page, "ticket-chat")  # the conversation with the citizen too
     answer = applied.chat.wait_for(0, says(TICKET_REPLY), "with the helpdesk's reply")
     assert applied.ticket in body_of(answer)
     admin.close()
