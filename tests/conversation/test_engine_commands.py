@@ -609,3 +609,20 @@ def test_a_request_for_a_person_in_words_carries_what_they_wrote_to_the_officer(
     typed = "मुझे अधिकारी से बात करनी है, मेरी पेंशन तीन महीने से रुकी हुई है"
     chat.send(typed)
     assert chat.of(OpenTicket) == [OpenTicket("human", typed, ())]
+
+
+def test_a_photo_goes_to_the_helpdesk_officer_with_its_caption() -> None:
+    chat = with_helpdesk("hi")
+    chat.photo(caption="यह अस्वीकृति का पत्र है")
+    assert chat.of(MessageHelpdesk) == [MessageHelpdesk(7, "यह अस्वीकृति का पत्र है", True)]
+    chat.pdf()
+    assert chat.of(MessageHelpdesk) == [MessageHelpdesk(7, "", True)]
+
+
+def test_a_document_the_form_asks_for_goes_to_the_form_not_the_officer() -> None:
+    chat = _menu("en").apply(SAMPLE).answer_until(None)
+    assert chat.state.step is Step.DOCUMENT
+    chat.state = chat.state.replace(helpdesk=7)
+    chat.pdf()
+    assert not chat.of(MessageHelpdesk)
+    assert chat.state.helpdesk == 7

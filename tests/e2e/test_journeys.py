@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from e2e_stack import Citizen, Stack, choices_of, text_of
+from e2e_stack import Citizen, Stack, choices_of, document_photo, text_of
 from PIL import Image
 from sqlalchemy import select
 
@@ -358,13 +358,19 @@ def test_talking_to_a_helpdesk_officer_in_hindi(stack: Stack) -> None:
     assert "आपका कार्ड छपाई में है" in text_of(sunita.replies()[0])
     thanks = sunita.says("जी धन्यवाद")  # the first word after the officer's is acknowledged
     assert "हेल्पडेस्क अधिकारी को भेज दिया" in text_of(thanks[0])
+    tiny = sunita.sends_photo(tiny_png(), "image/png")  # unreadable: refused, with the reason
+    assert "छोटी" in text_of(tiny[0])
+    photo = base64.b64encode(document_photo()).decode("ascii")
+    sunita._post(media={"type": "image", "mime_type": "image/jpeg", "data_base64": photo})
+    with_file = wait_for_ticket_messages(stack, ticket_id, 5)[-1]
+    assert (with_file.author, with_file.document_id is not None) == ("citizen", True)
     back = sunita.says("मेनू")
     assert f"*T-{ticket_id}* खुला है" in text_of(back[0])
     assert choices_of(back[-1])  # the main menu
     card = sunita.says("आय प्रमाण पत्र")  # the bot again
     assert "आय प्रमाण पत्र" in text_of(card[0])
-    chat = wait_for_ticket_messages(stack, ticket_id, 4)
-    assert [m.author for m in chat] == ["citizen", "citizen", "officer", "citizen"]
+    chat = wait_for_ticket_messages(stack, ticket_id, 5)
+    assert [m.author for m in chat] == ["citizen", "citizen", "officer", "citizen", "citizen"]
     sunita.says("मेरा डेटा हटाओ")
     assert "मिटा" in text_of(sunita.says("हाँ")[0])
     assert wait_for_ticket_messages(stack, ticket_id, 0) == []  # erasure takes the chat too

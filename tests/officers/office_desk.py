@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sevadwar.applications.actions import do_submit_application
 from sevadwar.applications.models import Application
 from sevadwar.audit.models import AuditEntry
-from sevadwar.catalogue.schema import Role
+from sevadwar.catalogue.schema import DocumentSpec, Role
 from sevadwar.channels.base import Channel, Citizen, InboundMessage, Media, MessageKind
 from sevadwar.documents.uploads import Stored
 from sevadwar.messaging.models import OutboxMessage
@@ -148,7 +148,15 @@ class Desk:
     # ------------------------------------------------------------------ applications
 
     def upload(
-        self, citizen_key: str, service_id: str, spec_id: str, data: bytes, mime: str
+        self,
+        citizen_key: str,
+        service_id: str,
+        spec_id: str,
+        data: bytes,
+        mime: str,
+        *,
+        spec: DocumentSpec | None = None,
+        replace: bool = True,
     ) -> Stored:
         uploads = self.runtime.conversations.uploads
         assert uploads is not None
@@ -163,9 +171,9 @@ class Desk:
             kind=MessageKind.IMAGE if mime.startswith("image/") else MessageKind.DOCUMENT,
             media=Media(media_id=name, mime_type=mime),
         )
-        spec = self.runtime.catalogue[service_id].document(spec_id)
+        spec = spec or self.runtime.catalogue[service_id].document(spec_id)
         with transaction(self.runtime.sessions) as session:
-            result = uploads.receive(session, message, service_id, spec)
+            result = uploads.receive(session, message, service_id, spec, replace=replace)
         assert isinstance(result, Stored), result
         return result
 

@@ -17,7 +17,9 @@ from office_desk import Desk, LoggedIn
 
 from sevadwar.catalogue.schema import Role
 from sevadwar.conversation.context import IST
-from sevadwar.tickets.models import TicketKind
+from sevadwar.storage.db import transaction
+from sevadwar.tickets.actions import do_add_ticket_message
+from sevadwar.tickets.models import Ticket, TicketKind
 
 # Every back-office route: (method, path) -> what the matrix does with it.
 OBJECT = "object"  # names an application, a document or a ticket: the matrix target
@@ -44,6 +46,7 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "/office/tickets/{ticket_id}"): OBJECT,
     ("POST", "/office/tickets/{ticket_id}/reply"): OBJECT,
     ("POST", "/office/tickets/{ticket_id}/close"): OBJECT,
+    ("GET", "/office/tickets/{ticket_id}/files/{document_id}"): OBJECT,
 }
 
 
@@ -105,6 +108,17 @@ def _revenue_target(desk: Desk) -> Target:
     reference = desk.income_application()
     document = desk.documents(reference)[0]
     ticket = desk.ticket(TicketKind.GRIEVANCE, reference=reference)
+    with transaction(desk.runtime.sessions) as session:  # the citizen sent it in the ticket too
+        row = session.get(Ticket, ticket)
+        assert row is not None
+        do_add_ticket_message(
+            session,
+            row,
+            author="citizen",
+            text="",
+            now=desk.runtime.clock(),
+            document_id=document.id,
+        )
     due = (desk.runtime.clock().astimezone(IST) + timedelta(days=3)).date().isoformat()
     return Target(reference, document.id, ticket, verifier, due)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from office_desk import Desk
+from office_desk import Desk, jpeg_bytes, pdf_bytes
 
-from sevadwar.catalogue.schema import Role
+from sevadwar.catalogue.schema import DocumentSpec, Role
 from sevadwar.conversation.models import Conversation
 from sevadwar.storage.db import transaction
 from sevadwar.tickets.actions import do_add_ticket_message
@@ -152,3 +152,41 @@ def conversation_state(desk: Desk) -> dict[str, object]:
         conversation = session.get(Conversation, CITIZEN)
         assert conversation is not None
         return dict(conversation.state)
+
+
+def test_files_the_citizen_sent_open_from_the_chat_and_nowhere_else(desk: Desk) -> None:
+    desk.officer("revenue.clerk", Role.DEALING_ASSISTANT)
+    ticket_id = desk.ticket(TicketKind.HUMAN, language="hi")
+    other_id = desk.ticket(TicketKind.HUMAN, language="hi", citizen="919810000010")
+    photo = jpeg_bytes()
+    spec = DocumentSpec.model_validate({"id": f"ticket_{ticket_id}", "label": {"en": "File"}})
+    first = desk.upload(CITIZEN, "helpdesk", spec.id, photo, "image/jpeg", spec=spec, replace=False)
+    second = desk.upload(
+        CITIZEN, "helpdesk", spec.id, pdf_bytes(), "application/pdf", spec=spec, replace=False
+    )
+    with transaction(desk.runtime.sessions) as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        for stored in (first, second):  # files add up in a chat: the first is not replaced
+            do_add_ticket_message(
+                session,
+                ticket,
+                author="citizen",
+                text="",
+                now=desk.runtime.clock(),
+                document_id=stored.document_id,
+            )
+    clerk = desk.login("revenue.clerk")
+    page = clerk.get(f"/office/tickets/{ticket_id}").text
+    for stored in (first, second):
+        link = f"/office/tickets/{ticket_id}/files/{stored.document_id}"
+        assert f'href="{link}"' in page
+        response = clerk.get(link)
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "private, no-store"
+    assert clerk.get(f"/office/tickets/{ticket_id}/files/{first.document_id}").content[:2] == (
+        b"\xff\xd8"  # the cleaned JPEG
+    )
+    assert clerk.get(f"/office/tickets/{other_id}/files/{first.document_id}").status_code == 404
+    viewed = [e for e in desk.audit(f"ticket:{ticket_id}") if e.action == "ticket.file_viewed"]
+    assert len(viewed) == 3

@@ -61,6 +61,7 @@ class MessageHelpdesk:
 
     ticket: int
     text: str
+    has_media: bool = False  # a photo or PDF for the officer (its caption, if any, is ``text``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,15 +166,24 @@ class _Turn:
         return True
 
     def on_helpdesk_message(self) -> bool:
-        """After asking for a person, what the citizen types goes to the helpdesk officer (a
-        reference number or "officer?" too) until the request is closed. *menu*, *cancel* or a
-        tapped button brings the bot back; other commands (status, help) are the bot's."""
+        """After asking for a person, what the citizen types or sends (a photo, a PDF) goes to the
+        helpdesk officer — a reference number or "officer?" too — until the request is closed.
+        *menu*, *cancel* or a tapped button brings the bot back; other commands (status, help) are
+        the bot's, and a document asked for by a form goes to the form."""
         ticket = self.state.helpdesk
         if ticket is None:
             return False
         if self.reply_id:
             self.state = self.state.replace(helpdesk=None)
             return False
+        has_media = (
+            self.message.kind in (MessageKind.IMAGE, MessageKind.DOCUMENT)
+            and self.message.media is not None
+            and self.state.step is not Step.DOCUMENT  # a form's document goes to the form
+        )
+        if has_media:
+            self.effects.append(MessageHelpdesk(ticket, self.text, has_media=True))
+            return True
         if not self.text:
             return False
         command = self.ctx.commands.command(self.text)

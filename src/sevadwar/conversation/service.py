@@ -66,6 +66,7 @@ from sevadwar.tickets.models import Ticket, TicketKind
 log = logging.getLogger(__name__)
 
 DOCUMENT_KINDS = frozenset({MessageKind.IMAGE, MessageKind.DOCUMENT})
+HELPDESK_FILES = "helpdesk"  # the "service" under which files for a helpdesk officer are kept
 FUNNEL = Counter("sevadwar_funnel_steps_total", "Conversation funnel steps reached", ["step"])
 
 
@@ -155,7 +156,7 @@ class ConversationService:
                 if still_waiting:  # the file was refused: the next message answers the officer
                     new_state = new_state.replace(awaiting_info=effect.reference)
             elif isinstance(effect, MessageHelpdesk):
-                messages, still_open = self._to_helpdesk(session, effect, recipient, language, now)
+                messages, still_open = self._to_helpdesk(session, effect, message, language, now)
                 replies += messages
                 if not still_open:
                     new_state = new_state.replace(helpdesk=None)
@@ -239,23 +240,36 @@ class ConversationService:
         self,
         session: Session,
         effect: MessageHelpdesk,
-        recipient: Recipient,
+        message: InboundMessage,
         language: str,
         now: datetime,
     ) -> tuple[list[Outbound], bool]:
-        """Add the citizen's message to the request's chat; the replies, and whether the
-        request is still open. The first message after the officer's last word is acknowledged
-        (the rest are seen in the office: WhatsApp's blue ticks show them read)."""
+        """Add the citizen's message (and file) to the request's chat; the replies, and whether
+        the request is still open. The first message after the officer's last word is
+        acknowledged (the rest are seen in the office: WhatsApp's blue ticks show them read); a
+        file that cannot be used is refused with the reason, as in a form."""
         t = self.prompts.text
         ticket = session.get(Ticket, effect.ticket)
-        if ticket is None or ticket.citizen_key != recipient.citizen_key or ticket.status != "open":
+        if ticket is None or ticket.citizen_key != message.citizen.key or ticket.status != "open":
             return [Text(t(language, "helpdesk_closed", ticket=effect.ticket))], False
-        answered = do_add_ticket_message(
-            session, ticket, author="citizen", text=effect.text, now=now
+        document_id = None
+        if effect.has_media:
+            result = (
+                self.uploads.receive(
+                    session, message, HELPDESK_FILES, _helpdesk_file(ticket.id), replace=False
+                )
+                if self.uploads is not None
+                else None
+            )
+            if isinstance(result, Refused):
+                return [Text(result.message(language))], True
+            if not isinstance(result, Stored):
+                return [Text(t(language, "document_unavailable"))], True
+            document_id = result.document_id
+        first = do_add_ticket_message(
+            session, ticket, author="citizen", text=effect.text, now=now, document_id=document_id
         )
-        if not answered:
-            return [], True
-        return [Text(t(language, "helpdesk_forwarded", ticket=ticket.id))], True
+        return ([Text(t(language, "helpdesk_forwarded", ticket=ticket.id))] if first else []), True
 
     # ------------------------------------------------------------------ state
 
@@ -519,3 +533,13 @@ def _flood_check(conversation: Conversation, rate: dict[str, Any]) -> bool | Non
 
 def _date(moment: datetime) -> str:
     return moment.astimezone(IST).strftime("%d/%m/%Y")
+
+
+def _helpdesk_file(ticket_id: int) -> DocumentSpec:
+    """A photo or PDF sent to a helpdesk officer: checked and kept like a form's document, under
+    the ticket; several add up (``replace=False``), each linked from its message."""
+    return DocumentSpec(
+        id=f"ticket_{ticket_id}",
+        label=CatalogueText(en="File for the helpdesk", hi="हेल्पडेस्क के लिए फ़ाइल"),
+        max_mb=10,
+    )

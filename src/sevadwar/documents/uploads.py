@@ -54,8 +54,16 @@ class UploadService:
     transport: httpx.AsyncBaseTransport | None = None
 
     def receive(
-        self, session: Session, message: InboundMessage, service_id: str, spec: DocumentSpec
+        self,
+        session: Session,
+        message: InboundMessage,
+        service_id: str,
+        spec: DocumentSpec,
+        *,
+        replace: bool = True,
     ) -> UploadResult:
+        """Fetch, inspect and keep one file. ``replace``: a new file for the same document of a
+        draft replaces the one sent before (False: files add up, as in a helpdesk chat)."""
         media = message.media
         assert media is not None
         max_bytes = int(spec.max_mb * 1024 * 1024)
@@ -82,17 +90,18 @@ class UploadService:
             return result
         key = self.store.put(result.data)
         citizen = message.citizen.key
-        session.execute(
-            update(Document)
-            .where(
-                Document.citizen_key == citizen,
-                Document.service_id == service_id,
-                Document.spec_id == spec.id,
-                Document.application_id.is_(None),
-                Document.status == DocumentStatus.ACTIVE,
+        if replace:
+            session.execute(
+                update(Document)
+                .where(
+                    Document.citizen_key == citizen,
+                    Document.service_id == service_id,
+                    Document.spec_id == spec.id,
+                    Document.application_id.is_(None),
+                    Document.status == DocumentStatus.ACTIVE,
+                )
+                .values(status=DocumentStatus.REPLACED)
             )
-            .values(status=DocumentStatus.REPLACED)
-        )
         document = Document(
             citizen_key=citizen,
             service_id=service_id,

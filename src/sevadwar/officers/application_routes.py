@@ -22,14 +22,14 @@ from sevadwar.applications.workflow import WorkflowError
 from sevadwar.audit.actions import do_append_audit
 from sevadwar.catalogue.schema import Role
 from sevadwar.conversation.context import IST
-from sevadwar.documents.base import BlobError
 from sevadwar.documents.models import Document, DocumentStatus
 from sevadwar.officers.application_view import build_view
 from sevadwar.officers.auth import OfficerContext, officer_form, officer_page, runtime_of
+from sevadwar.officers.files import file_response
 from sevadwar.officers.models import Officer
 from sevadwar.officers.pages import language_of, render
 from sevadwar.officers.roles import FIELD_VERIFIERS, Permission, may_finish_stage
-from sevadwar.officers.security import DOCUMENT_CSP, Forbidden, OfficeRoute
+from sevadwar.officers.security import Forbidden, OfficeRoute
 from sevadwar.officers.texts import Texts
 from sevadwar.storage.db import transaction
 
@@ -136,26 +136,8 @@ def show_document(request: Request, reference: str, document_id: int, context: P
             data={"document_id": document.id},
             at=runtime.clock(),
         )
-        blob_key, mime, file_type = document.blob_key, document.mime_type, document.file_type
-    try:
-        data = (
-            runtime.conversations.uploads.store.get(blob_key)
-            if runtime.conversations.uploads
-            else None
-        )
-    except BlobError:
-        data = None
-    if data is None:
-        raise NotVisible(str(document_id))
-    if mime not in ("application/pdf", "image/jpeg", "image/png"):
-        mime = "application/octet-stream"
-    headers = {
-        "Content-Disposition": f'inline; filename="document-{document_id}.{file_type}"',
-        "Content-Security-Policy": DOCUMENT_CSP,
-        "X-Frame-Options": "SAMEORIGIN",
-        "Cache-Control": "private, no-store",
-    }
-    return Response(content=data, media_type=mime, headers=headers)
+        session.expunge(document)  # its values are read after the transaction
+    return file_response(runtime, document)
 
 
 def _act(

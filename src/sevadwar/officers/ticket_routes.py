@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 
 from sevadwar.applications.access import NotVisible, application_for
 from sevadwar.applications.workflow import WorkflowError
+from sevadwar.audit.actions import do_append_audit
 from sevadwar.conversation.models import Conversation
 from sevadwar.messaging.notices import window_open
 from sevadwar.officers import tickets as ticket_rules
 from sevadwar.officers.auth import OfficerContext, officer_form, officer_page, runtime_of
+from sevadwar.officers.files import file_response
 from sevadwar.officers.pages import language_of, render
 from sevadwar.officers.queries import officers_by_id, timeline
 from sevadwar.officers.roles import Permission
@@ -140,6 +142,9 @@ def ticket_page(
                 if writer
                 else t.get("chat_" + message.author, message.author),
                 "text": message.text,
+                "file": f"/office/tickets/{ticket.id}/files/{message.document_id}"
+                if message.document_id is not None
+                else "",
             }
         )
     return render(
@@ -168,6 +173,30 @@ def show_ticket(
     done: str = "",
 ) -> Response:
     return ticket_page(request, context, ticket_id, done=done)
+
+
+@router.get("/office/tickets/{ticket_id}/files/{document_id}")
+def show_file(
+    request: Request,
+    ticket_id: str,
+    document_id: int,
+    context: Annotated[OfficerContext, Depends(helpdesk)],
+) -> Response:
+    """A photo or PDF the citizen sent in the ticket's chat; every view is logged."""
+    runtime = runtime_of(request)
+    with transaction(runtime.sessions) as session:
+        ticket = ticket_rules.ticket_for(session, context.actor, _ticket_id(ticket_id))
+        document = ticket_rules.ticket_file(session, ticket, document_id)
+        do_append_audit(
+            session,
+            actor=context.actor.label,
+            action="ticket.file_viewed",
+            subject=f"ticket:{ticket.id}",
+            data={"document_id": document.id},
+            at=runtime.clock(),
+        )
+        session.expunge(document)  # its values are read after the transaction
+    return file_response(runtime, document)
 
 
 def _act(

@@ -22,6 +22,7 @@ from sevadwar.audit.actions import do_append_audit
 from sevadwar.conversation.models import Conversation
 from sevadwar.dashboard.actions import record
 from sevadwar.dashboard.metrics import Kind
+from sevadwar.documents.models import Document, DocumentStatus
 from sevadwar.messaging.notices import do_notify, notice
 from sevadwar.tickets.actions import do_add_ticket_message, due_of
 from sevadwar.tickets.models import Ticket, TicketKind, TicketMessage
@@ -167,3 +168,20 @@ def ticket_messages(session: Session, ticket: Ticket) -> list[TicketMessage]:
             .order_by(TicketMessage.id)
         )
     )
+
+
+def ticket_file(session: Session, ticket: Ticket, document_id: int) -> Document:
+    """A file the citizen sent in this ticket's chat and that is still kept; else NotVisible."""
+    document = session.scalars(
+        select(Document)
+        .join(TicketMessage, TicketMessage.document_id == Document.id)
+        .where(
+            TicketMessage.ticket_id == ticket.id,
+            Document.id == document_id,
+            Document.status == DocumentStatus.ACTIVE,
+            Document.blob_key.is_not(None),
+        )
+    ).first()
+    if document is None:
+        raise NotVisible(str(document_id))
+    return document

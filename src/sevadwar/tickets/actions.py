@@ -93,6 +93,7 @@ def do_add_ticket_message(
     text: str,
     now: datetime,
     officer_id: int | None = None,
+    document_id: int | None = None,
 ) -> bool:
     """Add one message to the ticket's chat. True when it is the first of its author since
     the other side last wrote (or since the ticket opened)."""
@@ -108,6 +109,7 @@ def do_add_ticket_message(
             author=author,
             officer_id=officer_id,
             text=mask_aadhaar_in(text[:4000]),
+            document_id=document_id,
             created_at=now,
         )
     )

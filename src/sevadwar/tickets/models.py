@@ -48,6 +48,7 @@ class TicketMessage(Base):
     author: Mapped[str] = mapped_column(String(16))  # "citizen" or "officer"
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     text: Mapped[str] = mapped_column(Text)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))  # a photo or PDF
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_ticket_messages_ticket", "ticket_id", "id"),)

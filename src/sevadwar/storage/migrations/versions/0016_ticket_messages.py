@@ -2,7 +2,8 @@
 
 After a citizen asks for a person, what they write goes to the helpdesk officer (not the bot)
 until the ticket is closed or they go back to the menu; the officer's replies are kept beside
-them, so the ticket page shows the whole conversation.
+them, so the ticket page shows the whole conversation; a photo or PDF the citizen sends is
+stored like an application's documents and linked from its message.
 
 Revision ID: 0016
 Revises: 0015
@@ -39,6 +40,9 @@ def upgrade() -> None:
             "officer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column(
+            "document_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
         sa.Column("created_at", sevadwar.storage.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["ticket_id"],
@@ -48,6 +52,9 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["officer_id"], ["officers.id"], name=op.f("fk_ticket_messages_officer_id_officers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["documents.id"], name=op.f("fk_ticket_messages_document_id_documents")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_messages")),
     )
