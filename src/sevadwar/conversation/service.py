@@ -335,7 +335,7 @@ class ConversationService:
             return self._submit(session, effect, recipient, ctx)
         if isinstance(effect, ShowStatus):
             return self._status(session, effect, recipient.citizen_key, language, ctx)
-        if isinstance(effect, OpenTicket):  # a grievance (a request for a person: handle)
+        if isinstance(effect, OpenTicket):  # a grievance: a request for a person is in handle()
             ticket = self._open_ticket(session, effect, recipient, language, ctx.now)
             return [Text(t(language, "grievance_created", ticket=ticket.id, days=GRIEVANCE_DAYS))]
         if isinstance(effect, EraseData):
@@ -540,6 +540,6 @@ def _helpdesk_file(ticket_id: int) -> DocumentSpec:
     the ticket; several add up (``replace=False``), each linked from its message."""
     return DocumentSpec(
         id=f"ticket_{ticket_id}",
-        label=CatalogueText(en="File for the helpdesk", hi="हेल्पडेस्क के लिए फ़ाइल"),
+        label=CatalogueText(en="File for the helpdesk"),  # never shown: refusals name the file type
         max_mb=10,
     )
