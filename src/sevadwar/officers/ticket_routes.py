@@ -23,6 +23,7 @@ from sevadwar.officers.roles import Permission
 from sevadwar.officers.security import OfficeRoute
 from sevadwar.officers.texts import Texts
 from sevadwar.storage.db import transaction
+from sevadwar.tickets.actions import due_of
 from sevadwar.tickets.models import Ticket
 
 router = APIRouter(route_class=OfficeRoute, include_in_schema=False)
@@ -65,8 +66,8 @@ def list_tickets(
         {
             "ticket": r,
             "label": ticket_rules.label(r),
-            "due": ticket_rules.due_at(r),
-            "late": r.status == "open" and ticket_rules.due_at(r) < now,
+            "due": due_of(r),
+            "late": r.status == "open" and due_of(r) < now,
         }
         for r in rows
     ]
@@ -154,8 +155,8 @@ def ticket_page(
         officer=context,
         ticket=ticket,
         label=ticket_rules.label(ticket),
-        due=ticket_rules.due_at(ticket),
-        late=ticket.status == "open" and ticket_rules.due_at(ticket) < now,
+        due=due_of(ticket),
+        late=ticket.status == "open" and due_of(ticket) < now,
         application_link=application_link,
         history=history,
         in_window=in_window,

@@ -61,9 +61,6 @@ def label(ticket: Ticket) -> str:
     return f"{'G' if ticket.kind == TicketKind.GRIEVANCE else 'T'}-{ticket.id}"
 
 
-due_at = due_of
-
-
 def _tell(session: Session, ticket: Ticket, key: str, text: str, now: datetime) -> None:
     language = ticket.language if ticket.language in ("en", "hi") else "hi"
     texts = citizen_messages()[key]
