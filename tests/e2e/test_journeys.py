@@ -334,6 +334,8 @@ def test_talking_to_a_helpdesk_officer_in_hindi(stack: Stack) -> None:
         ("citizen", "मेरा राशन कार्ड छह महीने से नहीं बना"),
         ("citizen", "DL-7KQM-X4R9, आधार XXXX-XXXX-0124"),
     ]
+    status = text_of(sunita.says("स्थिति")[0])  # the bot's, and it lists the open request
+    assert f"*T-{ticket_id}* — अधिकारी से बात का आपका अनुरोध: खुला है" in status, status
     with transaction(stack.runtime.sessions) as session:
         officer = do_create_officer(
             session,

@@ -59,7 +59,9 @@ from sevadwar.tickets.actions import (
     GRIEVANCE_DAYS,
     do_add_ticket_message,
     do_open_ticket,
+    due_of,
     open_human_ticket,
+    open_tickets_of,
 )
 from sevadwar.tickets.models import Ticket, TicketKind
 
@@ -439,13 +441,27 @@ class ConversationService:
                 return [Text(t(language, "status_not_found", reference=effect.reference))]
             return [Text(self._status_detail(application, language, ctx))]
         applications = applications_of(session, citizen_key)
-        if not applications:
+        tickets = open_tickets_of(session, citizen_key)
+        if not (applications or tickets):
             return [Text(t(language, "status_none"))]
-        lines = [t(language, "status_title")]
-        lines += [self._status_line(a, language, ctx) for a in applications]
-        total = count_applications_of(session, citizen_key)
-        if total > len(applications):
-            lines.append(f"(+{total - len(applications)})")
+        lines = []
+        if applications:
+            lines.append(t(language, "status_title"))
+            lines += [self._status_line(a, language, ctx) for a in applications]
+            total = count_applications_of(session, citizen_key)
+            if total > len(applications):
+                lines.append(f"(+{total - len(applications)})")
+        if tickets:  # "what happened to my complaint?" is asked here too
+            lines.append(t(language, "status_tickets_title"))
+            lines += [
+                t(
+                    language,
+                    f"status_ticket_{ticket.kind}",
+                    ticket=ticket.id,
+                    due=_date(due_of(ticket)),
+                )
+                for ticket in tickets
+            ]
         return [Text("\n".join(lines))]
 
     def _payment_links(self, session: Session, citizen_key: str, ctx: Context) -> list[Outbound]:

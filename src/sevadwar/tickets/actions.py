@@ -85,6 +85,18 @@ def open_human_ticket(session: Session, citizen_key: str) -> Ticket | None:
     ).first()
 
 
+def open_tickets_of(session: Session, citizen_key: str, *, limit: int = 5) -> list[Ticket]:
+    """The citizen's open grievances and requests for a person, newest first."""
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.citizen_key == citizen_key, Ticket.status == "open")
+            .order_by(Ticket.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def do_add_ticket_message(
     session: Session,
     ticket: Ticket,
