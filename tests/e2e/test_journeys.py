@@ -393,3 +393,28 @@ def wait_for_ticket_messages(stack: Stack, ticket_id: int, count: int) -> list[T
         if len(chat) >= count or time.monotonic() > deadline:
             return chat
         time.sleep(0.05)
+
+
+def test_a_text_to_a_request_closed_meanwhile_is_not_lost_silently(stack: Stack) -> None:
+    """The officer's close and the citizen's message cross: the citizen is told the request is
+    closed (nothing reached an officer), and the next message is the bot's again."""
+    mohan = stack.citizen(wa_id="919811300000", user_id="IN.55500011122233377777")
+    mohan.says("hello")
+    mohan.taps("English")
+    mohan.taps("I agree")
+    opened = text_of(mohan.says("I want to talk to an officer")[0])
+    found = re.search(r"\*T-(\d+)\*", opened)
+    assert found, opened
+    ticket_id = int(found.group(1))
+    with transaction(stack.runtime.sessions) as session:  # closed, the chat not yet told
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        ticket.status = "closed"
+    late = mohan.says("Is anyone there?")
+    assert [text_of(m) for m in late] == [
+        f"Your request *T-{ticket_id}* has already been closed, so this message did not go to"
+        " an officer. Type *officer* to talk to someone again, or *menu* to see the options."
+    ]
+    assert wait_for_ticket_messages(stack, ticket_id, 0) == []
+    card = mohan.says("income certificate")  # the bot again
+    assert "*Income certificate*" in text_of(card[0])
