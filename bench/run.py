@@ -2,8 +2,9 @@
 
     .venv/bin/python -m bench.run [--quick] [--out bench/results] [--skip ingest,e2e,scale]
 
-Runs webhook ingest (``bench/ingest.py``), end to end (``bench/e2e.py``) and scale-out
-(``bench/scale.py``), then profiles the two hot paths with py-spy when it is installed. Everything
+Runs webhook ingest (``bench/ingest.py``), CPU per turn in process (``bench/turn_cost.py``), the
+HTTP cost per outbound message (``bench/http_floor.py``), end to end (``bench/e2e.py``) and
+scale-out (``bench/scale.py``), then profiles the two hot paths with py-spy when it is installed. Everything
 talks to 127.0.0.1 only; each load step is bounded in time (the whole run takes about 8 minutes,
 ``--quick`` about 4). The Markdown file records the machine, the commit and every figure; the
 raw numbers go to a JSON file beside it.
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import e2e, ingest, scale, turn_cost
+from bench import e2e, http_floor, ingest, scale, turn_cost
 from bench.common import (
     ROOT,
     git_commit,
@@ -72,6 +73,9 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
         data["turn_cost"] = {
             backend: turn_cost.measure(backend, 40) for backend in ("postgresql", "sqlite")
         }
+    if "floor" not in skip:
+        log("== HTTP per outbound message (the app's Graph client and the fake)")
+        data["http_floor"] = http_floor.measure(1000 if quick else 3000)
     if "e2e" not in skip:
         log("== end to end")
         data["e2e"] = e2e.run(
@@ -345,6 +349,117 @@ def e2e_section(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def busiest_postgresql_level(data: dict[str, Any]) -> dict[str, Any] | None:
+    levels = [
+        level
+        for run in (data.get("e2e") or {}).get("runs", [])
+        if run["backend"] == "postgresql" and run["processes"] == 1
+        for level in run["levels"]
+        if level["turns_per_second"]
+    ]
+    return max(levels, key=lambda lv: lv["turns_per_second"]) if levels else None
+
+
+def bare_ack_us(data: dict[str, Any]) -> float | None:
+    """The bare ASGI ceiling's CPU per webhook, one process (its cheapest step)."""
+    costs = [
+        1e6 * s["cpu"]["server"] / s["rps"]
+        for r in (data.get("ingest") or {}).get("results", [])
+        if r["target"] == "ceiling" and r["processes"] == 1
+        for s in r["steps"]
+        if s["rps"] and s["cpu"].get("server")
+    ]
+    return min(costs) if costs else None
+
+
+def http_floor_ms(data: dict[str, Any], level: dict[str, Any]) -> dict[str, float] | None:
+    """CPU per turn of its HTTP alone: the webhook acknowledged by a bare app, each reply and
+    the read receipt through the app's Graph client and accepted by the fake."""
+    floor, ack = data.get("http_floor"), bare_ack_us(data)
+    if not floor or ack is None:
+        return None
+    replies = level["sends_per_second"] / level["turns_per_second"]
+    text, read = floor["text"], floor["read_receipt"]
+    parts = {
+        "ack": ack / 1000,
+        "replies": replies * (text["client_us_cpu"] + text["fake_us_cpu"]) / 1000,
+        "receipt": (read["client_us_cpu"] + read["fake_us_cpu"]) / 1000,
+        "replies_per_turn": replies,
+    }
+    parts["total"] = parts["ack"] + parts["replies"] + parts["receipt"]
+    return parts
+
+
+def budget_section(data: dict[str, Any]) -> list[str]:
+    level = busiest_postgresql_level(data)
+    if level is None:
+        return []
+    rate = level["turns_per_second"]
+    cpu = level["cpu"]
+    nproc = int(data["machine"]["nproc"])
+    measured = [
+        ("the app: webhooks, engine, database client, outbox, Graph client", cpu.get("app", 0.0)),
+        ("PostgreSQL", cpu.get("postgres", 0.0)),
+        ("the citizens' driver and the fake Graph API", cpu.get("driver_and_fake", 0.0)),
+    ]
+    rows = [[label, fmt(1000 * cores / rate, 2)] for label, cores in measured]
+    total = sum(1000 * cores / rate for _, cores in measured)
+    rows.append(["**total**", f"**{fmt(total, 2)}**"])
+    target = TARGETS["turns_per_second"]
+    lines = [
+        "## 2b. What a turn costs on this machine, and what 1,000 turns/s would take",
+        "",
+        f"CPU per turn at the busiest PostgreSQL level above ({level['citizens']} citizens, "
+        f"{fmt(rate, 1)} turns/s, 1 app process), each part's cores divided by the rate. At "
+        f"{fmt(target)} turns/s, every millisecond of CPU per turn is one core; this machine has "
+        f"{nproc}.",
+        "",
+        *table(["part", "ms CPU per turn"], rows),
+        "",
+        f"At {fmt(target)} turns/s these would need about {fmt(total * target / 1000, 1)} cores.",
+    ]
+    floor = http_floor_ms(data, level)
+    if floor is not None:
+        http = data["http_floor"]
+        text, read = http["text"], http["read_receipt"]
+        lines += [
+            "",
+            "The HTTP alone, before any engine, database or driver work "
+            "(`bench/http_floor.py`: the app's `WhatsAppSender` over the `httpx.Client` the "
+            "runtime builds, POSTing to the fake Graph API in its own process, "
+            f"{http['messages']:,} messages of each kind):",
+            "",
+            *table(
+                ["per turn", "µs CPU each", "ms CPU per turn"],
+                [
+                    [
+                        "webhook acknowledged by the bare ASGI ceiling",
+                        fmt(1000 * floor["ack"]),
+                        fmt(floor["ack"], 2),
+                    ],
+                    [
+                        f"{fmt(floor['replies_per_turn'], 2)} replies: Graph client + fake",
+                        f"{fmt(text['client_us_cpu'])} + {fmt(text['fake_us_cpu'])}",
+                        fmt(floor["replies"], 2),
+                    ],
+                    [
+                        "1 read receipt: Graph client + fake",
+                        f"{fmt(read['client_us_cpu'])} + {fmt(read['fake_us_cpu'])}",
+                        fmt(floor["receipt"], 2),
+                    ],
+                    ["**floor**", "", f"**{fmt(floor['total'], 2)}**"],
+                ],
+            ),
+            "",
+            f"With nothing else running, {nproc} cores carry at most "
+            f"{fmt(nproc * 1000 / floor['total'])} turns/s of this HTTP alone — fully busy, "
+            "which no p99 survives — before the engine, the database and the load generator take "
+            "their share.",
+        ]
+    lines.append("")
+    return lines
+
+
 def turn_cost_section(data: dict[str, Any]) -> list[str]:
     keys = [
         ("inbox_ms_cpu_per_turn", "ms CPU per turn (inbox worker)"),
@@ -521,6 +636,20 @@ def summary_section(data: dict[str, Any], best_pg: dict[str, Any]) -> list[str]:
                     "–",
                 ]
             )
+    level = busiest_postgresql_level(data)
+    floor = http_floor_ms(data, level) if level else None
+    if floor is not None:
+        nproc = int(data["machine"]["nproc"])
+        rows.append(
+            [
+                "(context) CPU per turn of its HTTP alone: bare webhook ack, replies and read "
+                "receipt through the Graph client and the fake",
+                f"{fmt(floor['total'], 2)} ms, i.e. at most "
+                f"{fmt(nproc * 1000 / floor['total'])} turns/s on {nproc} fully busy cores with "
+                "no engine and no database (section 2b)",
+                "–",
+            ]
+        )
     scale_runs = (data.get("scale") or {}).get("runs", [])
     if scale_runs:
         ok = all((r.get("check") or {}).get("ok") for r in scale_runs)
@@ -579,6 +708,7 @@ def markdown(data: dict[str, Any]) -> str:
         body += turn_cost_section(data["turn_cost"])
     if "e2e" in data:
         body += e2e_section(data["e2e"])
+        body += budget_section(data)
     if "scale" in data:
         body += scale_section(data["scale"])
     if "profile_ingest" in data or "profile_e2e" in data:
@@ -597,7 +727,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter steps (about 4 minutes)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
-        "--skip", default="", help="comma-separated: ingest, turns, e2e, scale, profile"
+        "--skip", default="", help="comma-separated: ingest, turns, floor, e2e, scale, profile"
     )
     parser.add_argument("--from-json", type=Path, default=None, help="only re-render a JSON result")
     args = parser.parse_args(argv)
