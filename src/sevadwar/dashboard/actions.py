@@ -52,6 +52,9 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+_TICKET_KINDS = (Kind.TICKET_OPENED, Kind.TICKET_CLOSED, Kind.TICKET_WITHDRAWN)
+
+
 def deltas_for(kind: Kind, *, at: datetime, **dims: Any) -> list[Delta]:
     """The counter changes for one event (pure: no database)."""
     application: Application | None = dims.get("application")
@@ -98,11 +101,13 @@ def deltas_for(kind: Kind, *, at: datetime, **dims: Any) -> list[Delta]:
             return metrics.message("send_failed", at, code)
         return metrics.message("throttled" if code in metrics.THROTTLE_CODES else "retried", at)
     ticket, due = dims.get("ticket"), dims.get("due")
-    if kind in (Kind.TICKET_OPENED, Kind.TICKET_CLOSED) and ticket is not None and due:
+    if kind in _TICKET_KINDS and ticket is not None and due:
         due = _aware(due)
         department, due_day = ticket.department or "", metrics.ist_day(due)
         if kind is Kind.TICKET_OPENED:
             return metrics.ticket_opened(department, ticket.kind, due_day, at)
+        if kind is Kind.TICKET_WITHDRAWN:
+            return metrics.ticket_withdrawn(department, ticket.kind, due_day, at)
         return metrics.ticket_closed(department, ticket.kind, due_day, at, late=at > due)
     raise ValueError(f"dashboard event {kind} is missing its dimensions")
 

@@ -32,6 +32,7 @@ class Kind(StrEnum):
     CANCELLED = "cancelled"
     TICKET_OPENED = "ticket_opened"
     TICKET_CLOSED = "ticket_closed"
+    TICKET_WITHDRAWN = "ticket_withdrawn"  # the citizen's data erased while it was open
 
 
 class Metric(StrEnum):
@@ -49,7 +50,7 @@ class Metric(StrEnum):
     )
     MESSAGE_ERROR = "message_error"  # key WhatsApp error code
     MESSAGE_HOUR = "message_hour"  # key HH (IST)
-    TICKETS = "tickets"  # key opened:<kind> | closed:<kind> | closed_late:<kind>
+    TICKETS = "tickets"  # key opened:<kind> | closed:<kind> | closed_late:<kind> | withdrawn:<kind>
     # stocks (day "")
     OPEN_STATUS = "open_status"  # key status
     OPEN_STAGE = "open_stage"  # key stage
@@ -289,6 +290,14 @@ def ticket_closed(
     if late:
         out.append(Delta(Metric.TICKETS, day, department, "", f"closed_late:{kind}", "", 1))
     return out
+
+
+def ticket_withdrawn(department: str, kind: str, due_day: str, at: datetime) -> list[Delta]:
+    """Open no more, but not answered either: neither closed nor late for the helpdesk."""
+    return [
+        Delta(Metric.TICKETS, ist_day(at), department, "", f"withdrawn:{kind}", "", 1),
+        Delta(Metric.OPEN_TICKETS, STOCK, department, "", f"{kind}:{due_day}", "", -1),
+    ]
 
 
 def merge(deltas: list[Delta]) -> list[Delta]:

@@ -95,8 +95,8 @@ def do_erase_citizen(
     open_tickets = session.scalars(
         select(Ticket).where(Ticket.citizen_key == citizen_key, Ticket.status == "open")
     )
-    for ticket in open_tickets:  # closed unanswered: the helpdesk's open count drops
-        record(session, Kind.TICKET_CLOSED, ticket=ticket, due=due_of(ticket), at=now)
+    for ticket in open_tickets:  # withdrawn, not answered: open no more, not closed late either
+        record(session, Kind.TICKET_WITHDRAWN, ticket=ticket, due=due_of(ticket), at=now)
     session.execute(
         update(Ticket).where(Ticket.citizen_key == citizen_key).values(text="", status="closed")
     )
