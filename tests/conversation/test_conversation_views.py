@@ -144,3 +144,21 @@ def test_a_document_is_asked_for_in_the_formats_it_accepts(
     doc = DocumentSpec.model_validate({"id": "photo", "label": {"en": "Photo"}, "accept": accept})
     body = views.document_request(_ctx(), language, doc).body  # type: ignore[union-attr]
     assert body.startswith(t(language, key, label="Photo"))
+
+
+# Ways a label might say by itself that a document is optional; the card adds that itself.
+OPTIONAL_QUALIFIERS = ("if you have it", "if any", "if available", "यदि उपलब्ध", "यदि हो", "पास हो")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_card_says_once_that_a_document_is_optional(language: str) -> None:
+    ctx = _ctx()
+    optional = t(language, "card_optional")
+    for service_id in SERVICES:
+        service = _service(service_id)
+        card = views.documents_text(ctx, language, service)
+        for doc in service.documents:
+            label = doc.label.get(language)
+            assert not any(q in label for q in OPTIONAL_QUALIFIERS), (service_id, label)
+            if not doc.required:
+                assert f"• {label} {optional}" in card.splitlines(), (service_id, card)
