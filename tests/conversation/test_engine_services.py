@@ -370,3 +370,70 @@ def test_applying_for_another_service_starts_afresh() -> None:
     chat.send("menu")
     chat.send("", reply_id="apply:domicile")
     assert (chat.state.service, chat.state.answers) == ("domicile", {})
+
+
+# ------------------------------------------------------------------ words under a card
+
+
+def sc_st_card(language: str) -> Chat:
+    chat = Chat().onboard(language)
+    chat.tap_id("menu:apply")
+    chat.tap_id("dept:revenue")
+    chat.tap_id("svc:caste-sc-st")
+    assert (chat.state.step, chat.state.candidates) == (Step.CARD, ("caste-sc-st",))
+    return chat
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"),
+    [
+        ("hi", "हाँ"),
+        ("hi", "ठीक है"),
+        ("hi", "आवेदन करना है"),
+        ("hi", "haan apply karna hai"),
+        ("hi", "form bharna hai"),
+        ("en", "yes"),
+        ("en", "ok"),
+        ("en", "I want to apply"),
+    ],
+)
+def test_agreeing_in_words_under_a_card_starts_that_services_form(
+    language: str, typed: str
+) -> None:
+    chat = sc_st_card(language)
+    chat.send(typed)
+    assert (chat.state.step, chat.state.service) == (Step.QUESTION, "caste-sc-st"), chat.text
+    first = catalogue()["caste-sc-st"].fields[0]
+    assert chat.state.current == first.id
+    assert first.label.get(language) in chat.text
+    assert FunnelStep("service_chosen", "caste-sc-st") in chat.effects
+
+
+@pytest.mark.parametrize(("language", "typed"), [("hi", "नहीं"), ("en", "no")])
+def test_declining_under_a_card_goes_back_to_the_menu(language: str, typed: str) -> None:
+    chat = sc_st_card(language)
+    chat.send(typed)
+    assert chat.state.step is Step.MENU
+    assert chat.state.service is None
+    assert "menu:apply" in chat.ids
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"),
+    [("hi", "फीस कितनी है?"), ("hi", "कितने दिन लगेंगे"), ("en", "what is the fee")],
+)
+def test_a_question_under_a_card_is_about_that_service(language: str, typed: str) -> None:
+    chat = sc_st_card(language)
+    chat.send(typed)
+    name = catalogue()["caste-sc-st"].name.get(language)
+    assert name in chat.text
+    assert "apply:caste-sc-st" in chat.ids
+    assert chat.state.candidates == ("caste-sc-st",)
+
+
+def test_another_service_named_under_a_card_shows_that_one() -> None:
+    chat = sc_st_card("hi")
+    chat.send("haan income certificate chahiye")
+    assert chat.state.step is Step.CARD
+    assert chat.state.candidates == ("income",)
+    assert "apply:income" in chat.ids

@@ -147,6 +147,7 @@ class _Turn:
             Step.CLARIFY: self.on_pick_from_page,
             Step.DEPARTMENTS: self.on_pick_from_page,
             Step.SERVICES: self.on_pick_from_page,
+            Step.CARD: self.on_card,
         }.get(self.state.step, self.on_free_text)
         handler()
 
@@ -545,6 +546,28 @@ class _Turn:
             return ids
         return ids[page * views.PAGE_ROWS : (page + 1) * views.PAGE_ROWS]
 
+    def on_card(self) -> None:
+        """Words instead of a tap under a service's card: "हाँ" or "आवेदन करना है" start its form,
+        "नहीं" goes back to the menu, a question without a service is about this one."""
+        shown = self.ctx.services.get(self.state.candidates[0]) if self.state.candidates else None
+        if shown is None or not self.text:
+            self.on_free_text()
+            return
+        parse = self.ctx.understanding.parse(self.text)
+        named = None if parse.needs_clarification else parse.service
+        if named not in (None, shown.id):  # another service named clearly: that one
+            self.on_free_text()
+        elif parse.intent == "info":
+            self.answer_info(shown, parse.info_topic)
+        elif (agreed := entities.parse_yes_no(self.text)) is True:
+            self.start_form(shown)
+        elif agreed is False:
+            self.show_menu()
+        elif parse.intent in ("apply", "form") and not (parse.service or parse.alternatives):
+            self.start_form(shown)  # "I want to apply", no service named: the one shown
+        else:
+            self.on_free_text()
+
     # ------------------------------------------------------------------ understanding free text
 
     def on_free_text(self) -> None:
@@ -629,7 +652,8 @@ class _Turn:
         else:
             self.show_card(service)
             return
-        self.go(Step.CARD)  # like the card: a draft in progress stays, to resume with "Apply"
+        # like the card: a draft in progress stays, to resume with "Apply"
+        self.go(Step.CARD, candidates=(service.id,))
         self.say(
             views.apply_buttons(
                 self.ctx, self.lang, service, body + "\n\n" + self.t("info_apply_prompt")
@@ -637,7 +661,7 @@ class _Turn:
         )
 
     def show_card(self, service: Service) -> None:
-        self.go(Step.CARD)
+        self.go(Step.CARD, candidates=(service.id,))  # the service on offer, for a typed "yes"
         self.funnel("service_viewed", service.id)
         self.say(*views.service_card(self.ctx, self.lang, service))
 
