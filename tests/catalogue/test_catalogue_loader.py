@@ -367,3 +367,25 @@ def test_problems_are_in_file_and_line_order(catalogue_dir: Path, service_yaml: 
     places = [(p.path.name, p.line) for p in problems]
     assert places == sorted(places)
     assert [name for name, _ in places] == ["a.yaml", "sample.yaml", "sample.yaml"]
+
+
+def test_years_since_must_count_from_a_date_asked_before(
+    catalogue_dir: Path, service_yaml: str
+) -> None:
+    years = (
+        "  - id: years_here\n    type: number\n    since: {since}  #!\n"
+        "    label:\n      en: Years here?\n      hi: कितने वर्ष से?\n"
+    )
+    text = change(
+        service_yaml, "  - id: category\n", years.format(since="full_name") + "  - id: category\n"
+    )
+
+    error = check(catalogue_dir, text, "counts years since 'full_name', which is not a date")
+    assert error.message.startswith("fields[1].since: ")
+
+
+def test_only_a_number_counts_years_since_a_date(catalogue_dir: Path, service_yaml: str) -> None:
+    text = change(service_yaml, "    type: name\n", "    type: name\n    since: category  #!\n")
+
+    error = check(catalogue_dir, text, "only number fields count years since a date")
+    assert error.message.startswith("fields[0].since: ")

@@ -448,3 +448,63 @@ def test_a_patterned_answer_is_found_inside_a_sentence_and_kept_in_ascii(typed: 
 @pytest.mark.parametrize("typed", ["1250 rupees", "3124561234 or 3124561235", "31245612345"])
 def test_a_patterned_answer_that_is_missing_or_ambiguous_is_refused(typed: str) -> None:
     assert read_per(KNO, typed).error == "error_pattern"
+
+
+def years_since_birth(**limits: float) -> FormField:
+    return FormField.model_validate(
+        {
+            "id": "years_in_delhi",
+            "type": FieldType.NUMBER,
+            "label": {"en": "For how many years?"},
+            "since": "date_of_birth",
+            **limits,
+        }
+    )
+
+
+def read_years(spec: FormField, text: str, born: str | None = "1995-08-15") -> Answer:
+    answers = {"date_of_birth": born} if born else {}
+    return read_answer(
+        spec,
+        text,
+        reply_id=None,
+        language="hi",
+        today=TODAY,
+        encrypt=CIPHER.encrypt,
+        answers=answers,
+    )
+
+
+@pytest.mark.parametrize(
+    "typed", ["जन्म से", "जनम से ही", "janam se", "since birth", "since I was born", "पैदा होने से"]
+)
+def test_since_birth_counts_the_full_years_from_the_date_of_birth(typed: str) -> None:
+    answer = read_years(years_since_birth(), typed)
+    # 15 Aug 1995 → 20 Nov 2026: 31 full years
+    assert (answer.value, answer.note, answer.params) == (
+        31,
+        "converted_since_birth",
+        {"value": 31},
+    )
+
+
+def test_since_birth_counts_a_birthday_still_to_come_this_year_as_not_yet() -> None:
+    assert read_years(years_since_birth(), "जन्म से", born="1995-12-01").value == 30
+    assert read_years(years_since_birth(), "जन्म से", born="1995-11-20").value == 31
+
+
+def test_since_birth_is_held_to_the_fields_limits() -> None:
+    answer = read_years(years_since_birth(min=3), "जन्म से", born="2024-06-01")
+    assert (answer.value, answer.error) == (None, "error_number_min")
+
+
+def test_since_birth_without_a_date_of_birth_needs_the_number() -> None:
+    assert read_years(years_since_birth(), "जन्म से", born=None).error == "error_number"
+    assert read_years(years_since_birth(), "12", born=None).value == 12
+
+
+def test_since_birth_means_nothing_to_a_field_that_counts_no_years() -> None:
+    spec = FormField.model_validate(
+        {"id": "members", "type": FieldType.NUMBER, "label": {"en": "How many?"}}
+    )
+    assert read_years(spec, "जन्म से").error == "error_number"

@@ -686,3 +686,23 @@ def test_a_wrong_aadhaar_is_not_kept() -> None:
     chat.send(AADHAAR_BAD)
     assert AADHAAR_BAD not in chat.dumped()
     assert AADHAAR_BAD not in chat.said
+
+
+@pytest.mark.parametrize(("language", "typed"), [("hi", "जन्म से"), ("en", "since birth")])
+def test_since_birth_for_years_in_delhi_counts_from_the_date_of_birth(
+    language: str, typed: str
+) -> None:
+    chat = Chat().onboard(language).apply("domicile")
+    chat.answer_until(
+        "years_in_delhi",
+        applicant_name="सुनीता देवी",
+        father_name="राम प्रसाद",
+        mother_name="कमला देवी",
+        gender="tap:opt:female",
+        date_of_birth="15 अगस्त 1995",
+    )
+    chat.send(typed)
+    years = chat.now.year - 1995 - ((chat.now.month, chat.now.day) < (8, 15))
+    assert chat.state.answers["years_in_delhi"] == years
+    assert chat.replies[0] == Text(t(language, "converted_since_birth", value=years))
+    assert chat.state.current == "housing"

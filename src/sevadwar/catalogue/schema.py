@@ -159,6 +159,7 @@ class FormField(Strict):
     min: float | None = None  # number and money
     max: float | None = None
     per: Period | None = None  # number and money: "20 हज़ार महीना" to a yearly field is × 12
+    since: FieldId | None = None  # number of years: "जन्म से" counts from this date field
     min_length: int | None = None  # text, name, address
     max_length: int | None = None
     pattern: str | None = None  # text: a regular expression the whole answer must match
@@ -175,6 +176,8 @@ class FormField(Strict):
             raise ValueError(f"field '{self.id}': a {self.type} field needs at least 2 options")
         if has_options and not needs_options:
             raise ValueError(f"field '{self.id}': only choice fields have options")
+        if self.since and self.type is not FieldType.NUMBER:
+            raise ValueError(f"field '{self.id}': only number fields count years since a date")
         ids = [o.id for o in self.options]
         if len(ids) != len(set(ids)):
             raise ValueError(f"field '{self.id}': option ids repeat")
@@ -336,6 +339,11 @@ class Service(Strict):
             if f.when and f.when.field not in seen:
                 raise ValueError(
                     f"field '{f.id}' depends on '{f.when.field}', which is not asked before it"
+                )
+            if f.since and (f.since not in seen or self.field(f.since).type is not FieldType.DATE):
+                raise ValueError(
+                    f"field '{f.id}' counts years since '{f.since}', which is not a date asked "
+                    "before it"
                 )
             seen.add(f.id)
         for d in self.documents:

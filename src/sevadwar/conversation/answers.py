@@ -9,7 +9,7 @@ what is wrong. Parsing of dates, numbers, yes/no and options is shared with the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -70,7 +70,9 @@ def read_answer(
     language: str,
     today: date,
     encrypt: Encrypt,
+    answers: Mapping[str, Any] | None = None,
 ) -> Answer:
+    """``answers`` are the form's answers so far ("जन्म से" counts from one of them)."""
     text = text.strip()
     kind = spec.type
     if kind is FieldType.CHOICE:
@@ -90,6 +92,10 @@ def read_answer(
         return _error("error_required")
     if kind is FieldType.DATE:
         return _read_date(spec, text, today)
+    if spec.since and entities.says_since_birth(text):
+        born = (answers or {}).get(spec.since)
+        if isinstance(born, str):  # skipped or not asked: the years have to be given
+            return _years_since(spec, date.fromisoformat(born), today)
     if kind in (FieldType.NUMBER, FieldType.MONEY):
         number = (
             entities.parse_amount(text) if kind is FieldType.MONEY else entities.parse_number(text)
@@ -170,6 +176,16 @@ def _read_text(spec: FormField, text: str) -> Answer:
         found = entities.find_patterned(spec.pattern, text)
         return Answer(found) if found is not None else _error("error_pattern")
     return Answer(" ".join(text.split()))
+
+
+def _years_since(spec: FormField, born: date, today: date) -> Answer:
+    """Full years from ``born`` to ``today``, held to the field's limits like a typed number."""
+    years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if spec.min is not None and years < spec.min:
+        return _error("error_number_min", min=_plain(spec.min))
+    if spec.max is not None and years > spec.max:
+        return _error("error_number_max", max=_plain(spec.max))
+    return Answer(years, note="converted_since_birth", params={"value": years})
 
 
 def _option_from_reply(spec: FormField, reply_id: str | None) -> str | None:

@@ -773,6 +773,7 @@ class _Turn:
             language=self.lang,
             today=self.ctx.today,
             encrypt=self.ctx.encrypt,
+            answers=self.state.answers,
         )
         if answer.ok:
             if answer.note:  # e.g. a monthly sum given for a yearly one, converted

@@ -53,6 +53,7 @@ __all__ = [
     "parse_pincode",
     "parse_yes_no",
     "redact",
+    "says_since_birth",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -256,6 +257,12 @@ def _option_phrases(option: Option) -> list[str]:
             phrases.append(folded_text(re.sub(r"\([^)]*\)", " ", text)))
             phrases += [folded_text(i) for i in inner]
     return [p for p in phrases if p]
+
+
+def says_since_birth(text: str) -> bool:
+    """ "जन्म से", "janam se hi", "since birth" — in answer to "for how many years…?"."""
+    said = folded_text(text)
+    return any(_contains(said, phrase) for phrase in lexicon().since_birth)
 
 
 def _contains(haystack: str, needle: str) -> bool:

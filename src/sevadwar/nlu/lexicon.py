@@ -94,6 +94,7 @@ class Lexicon:
     plus_half: frozenset[str]
     counted: frozenset[str]  # nouns a number word may stand before inside a sentence
     periods: MappingProxyType[str, str]  # folded word → "month" or "year"
+    since_birth: frozenset[str]  # folded phrases: "जन्म से" for a number of years
     ordinals: MappingProxyType[str, int]
     relative_days: MappingProxyType[str, int]
 
@@ -147,6 +148,7 @@ def lexicon() -> Lexicon:
                 for word in _folded_set(words, f"periods.{period}")
             }
         ),
+        since_birth=_folded_set(data["since_birth"], "since_birth"),
         ordinals=_numbered(data["ordinals"], "ordinals"),
         relative_days=_numbered(data["relative_days"], "relative_days"),
     )
