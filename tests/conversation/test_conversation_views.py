@@ -162,3 +162,12 @@ def test_the_card_says_once_that_a_document_is_optional(language: str) -> None:
             assert not any(q in label for q in OPTIONAL_QUALIFIERS), (service_id, label)
             if not doc.required:
                 assert f"• {label} {optional}" in card.splitlines(), (service_id, card)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_list_of_options_is_headed_pick_one_not_a_clipped_question(language: str) -> None:
+    spec = catalogue()["domicile"].field("housing")
+    question = views.question(_ctx(), language, spec, 7, 12)
+    assert isinstance(question, ListMenu)
+    assert [s.title for s in question.sections] == [t(language, "options_section")]
+    assert spec.label.get(language) in question.body

@@ -294,7 +294,7 @@ def _options_message(
     return ListMenu(
         body=body,
         button=clip(ctx.t(lang, "choose_button"), BUTTON),
-        sections=(Section(title=clip(spec.label.get(lang), TITLE), rows=tuple(rows)),),
+        sections=(Section(title=clip(ctx.t(lang, "options_section"), TITLE), rows=tuple(rows)),),
     )
 
 
