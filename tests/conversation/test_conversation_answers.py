@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from harness import AADHAAR, AADHAAR_BAD, CIPHER, sample_service
+from harness import AADHAAR, AADHAAR_BAD, CIPHER, catalogue, sample_service
 
 from sevadwar.catalogue.schema import FieldType, FormField
 from sevadwar.conversation.answers import Answer, display_answer, read_answer, resolve_date_bound
@@ -508,3 +508,23 @@ def test_since_birth_means_nothing_to_a_field_that_counts_no_years() -> None:
         {"id": "members", "type": FieldType.NUMBER, "label": {"en": "How many?"}}
     )
     assert read_years(spec, "जन्म से").error == "error_number"
+
+
+@pytest.mark.parametrize(
+    ("service_id", "field_id", "typed", "option"),
+    [
+        ("domicile", "housing", "किराये का मकान है", "rented"),
+        ("domicile", "housing", "kiraye ka", "rented"),
+        ("domicile", "housing", "अपना घर है", "own"),
+        ("income", "occupation", "pvt job", "private_job"),
+        ("income", "occupation", "मज़दूरी करता हूँ", "labour"),
+    ],
+)
+def test_options_as_people_type_them(
+    service_id: str, field_id: str, typed: str, option: str
+) -> None:
+    spec = catalogue()[service_id].field(field_id)
+    answer = read_answer(
+        spec, typed, reply_id=None, language="hi", today=TODAY, encrypt=CIPHER.encrypt
+    )
+    assert answer.value == option
