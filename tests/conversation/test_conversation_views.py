@@ -171,3 +171,24 @@ def test_a_list_of_options_is_headed_pick_one_not_a_clipped_question(language: s
     assert isinstance(question, ListMenu)
     assert [s.title for s in question.sections] == [t(language, "options_section")]
     assert spec.label.get(language) in question.body
+
+
+# What labels and hints used to add to the question's own "not required — tap Skip".
+SAYS_OPTIONAL = ("(optional)", "(वैकल्पिक)", "You may skip this.", "चाहें तो छोड़ दीजिए", "चाहें तो छोड़ दें")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_optional_question_says_once_that_it_may_be_skipped(language: str) -> None:
+    ctx, hint = _ctx(), t(language, "optional_hint")
+    for service_id in SERVICES:
+        for spec in _service(service_id).fields:
+            if spec.required:
+                continue
+            question = views.question(ctx, language, spec, 1, 1)
+            body = getattr(question, "body", "")
+            assert body.count(hint) == 1, (service_id, spec.id)
+            said = spec.label.get(language) + (spec.help.get(language) if spec.help else "")
+            assert not any(q in said for q in SAYS_OPTIONAL), (
+                service_id,
+                spec.id,
+            )
