@@ -121,6 +121,7 @@ def test_every_command_has_english_and_hindi_words(name: str) -> None:
 def test_no_word_means_two_commands() -> None:
     data = _raw_commands()
     languages = data.pop("languages")
+    data.pop("lacking")  # phrases inside a reply, not commands
     seen: dict[str, str] = {}
     for command, words in data.items():
         for word in words:

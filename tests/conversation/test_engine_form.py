@@ -706,3 +706,24 @@ def test_since_birth_for_years_in_delhi_counts_from_the_date_of_birth(
     assert chat.state.answers["years_in_delhi"] == years
     assert chat.replies[0] == Text(t(language, "converted_since_birth", value=years))
     assert chat.state.current == "housing"
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"),
+    [("hi", "आधार नहीं है अभी"), ("hi", "aadhaar abhi nahi bana"), ("en", "I don't have one")],
+)
+def test_saying_there_is_no_answer_to_an_optional_question_skips_it(
+    language: str, typed: str
+) -> None:
+    chat = at("aadhaar", language)
+    chat.send(typed)
+    assert "aadhaar" in chat.state.answers and chat.state.answers["aadhaar"] is None
+    assert chat.state.current != "aadhaar"
+    assert t(language, "error_aadhaar") not in chat.said
+
+
+def test_saying_there_is_no_answer_to_a_required_question_is_still_refused() -> None:
+    chat = at("income", "hi")
+    chat.send("पता नहीं")
+    assert chat.state.current == "income"
+    assert "income" not in chat.state.answers

@@ -775,6 +775,9 @@ class _Turn:
             encrypt=self.ctx.encrypt,
             answers=self.state.answers,
         )
+        if not answer.ok and not spec.required and self.ctx.commands.says_lacking(self.text):
+            self.store_answer(service, spec, None)  # "आधार अभी नहीं बना": skipped, as tapped
+            return
         if answer.ok:
             if answer.note:  # e.g. a monthly sum given for a yearly one, converted
                 self.say(self.t(answer.note, **answer.params))

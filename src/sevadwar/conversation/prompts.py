@@ -78,18 +78,25 @@ def fold(text: str) -> str:
 class Commands:
     words: dict[str, str]  # folded word -> command
     languages: dict[str, str]  # folded word -> language code
+    lacking: tuple[str, ...] = ()  # folded phrases: "I have no answer" inside a longer reply
 
     @classmethod
     def load(cls, path: Path = COMMANDS_FILE) -> Commands:
         with path.open(encoding="utf-8") as handle:
             data = yaml.safe_load(handle)
         languages = {fold(w): lang for lang, words in data.pop("languages").items() for w in words}
+        lacking = tuple(fold(w) for w in data.pop("lacking"))
         words = {fold(w): command for command, ws in data.items() for w in ws}
         words = {**words, **dict.fromkeys(languages, "language")}
-        return cls(words=words, languages=languages)
+        return cls(words=words, languages=languages, lacking=lacking)
 
     def command(self, text: str) -> str | None:
         return self.words.get(fold(text)) if text and len(text) <= 40 else None
+
+    def says_lacking(self, text: str) -> bool:
+        """ "आधार अभी नहीं बना है", "pata nahi": no answer to give (only short replies)."""
+        said = f" {fold(text)} "
+        return len(text) <= 80 and any(f" {phrase} " in said for phrase in self.lacking)
 
     def language(self, text: str) -> str | None:
         return self.languages.get(fold(text)) if text else None
