@@ -710,7 +710,14 @@ def test_since_birth_for_years_in_delhi_counts_from_the_date_of_birth(
 
 @pytest.mark.parametrize(
     ("language", "typed"),
-    [("hi", "आधार नहीं है अभी"), ("hi", "aadhaar abhi nahi bana"), ("en", "I don't have one")],
+    [
+        ("hi", "आधार नहीं है अभी"),
+        ("hi", "aadhaar abhi nahi bana"),
+        ("hi", "नहीं चाहिए"),
+        ("hi", "नहीं"),
+        ("en", "I don't have one"),
+        ("en", "no"),
+    ],
 )
 def test_saying_there_is_no_answer_to_an_optional_question_skips_it(
     language: str, typed: str
