@@ -46,6 +46,9 @@ def test_card_questions_documents_and_review_fit(service_id: str, language: str)
             )
     for doc in service.documents:
         check_whatsapp_limits(views.document_request(ctx, language, doc))
+        others = [d for d in service.documents if d.id != doc.id]
+        if others:
+            check_whatsapp_limits(views.reuse_choice(ctx, language, doc, others))
     answers = {f.id: _answer(f) for f in service.fields}
     documents = [(d, {"skipped": True}) for d in service.documents]
     for message in views.review(ctx, language, service, service.fields, answers, documents):

@@ -734,3 +734,71 @@ def test_saying_there_is_no_answer_to_a_required_question_is_still_refused() -> 
     chat.send("पता नहीं")
     assert chat.state.current == "income"
     assert "income" not in chat.state.answers
+
+
+# ------------------------------------------------------------------ a document already sent
+
+
+def at_marriage_proof(language: str = "en") -> Chat:
+    chat = form(language).answer_until(None, married="yes", spouse_name="Sita Devi")
+    chat.pdf()
+    chat.photo()
+    assert chat.state.current == "marriage_proof"
+    return chat
+
+
+@pytest.mark.parametrize(("language", "typed"), [("hi", "वही जो पहले भेजा"), ("en", "same")])
+def test_the_same_file_can_count_for_another_document(language: str, typed: str) -> None:
+    chat = at_marriage_proof(language)
+    chat.send(typed)
+    assert chat.ids == ["reuse:id_proof", "reuse:photo"]  # both fit a marriage certificate
+    assert chat.state.current == "marriage_proof"
+    chat.tap_id("reuse:id_proof")
+    label, earlier = doc_label("marriage_proof", language), doc_label("id_proof", language)
+    assert chat.replies[0] == Text(t(language, "document_reused", earlier=earlier, label=label))
+    assert chat.state.documents["marriage_proof"] == chat.state.documents["id_proof"]
+    assert chat.state.current == "extra_proof"
+
+
+def test_one_fitting_file_already_sent_is_used_at_once() -> None:
+    chat = Chat().onboard("hi").apply("domicile")
+    chat.answer_until(
+        None,
+        applicant_name="सुनीता देवी",
+        father_name="राम प्रसाद",
+        mother_name="कमला देवी",
+        gender="tap:opt:female",
+        date_of_birth="15/08/1995",
+        years_in_delhi="10",
+        housing="tap:opt:rented",
+        address="मकान 45, गली 3, संगम विहार",
+        pincode="110080",
+        district="tap:opt:south",
+        aadhaar="tap:skip",
+        alternate_mobile="tap:skip",
+    )
+    chat.photo()
+    assert chat.state.current == "identity_proof"
+    chat.send("वही")
+    assert chat.state.documents["identity_proof"] == chat.state.documents["photo"]
+    assert chat.state.current == "dob_proof"
+
+
+def test_no_file_already_sent_fits_and_it_says_which_types_do() -> None:
+    chat = at_documents()
+    chat.pdf()
+    chat.send("same as before")  # the photo is JPEG or PNG only; the identity proof was a PDF
+    label = doc_label("photo")
+    assert chat.replies == [Text(t("en", "document_reuse_none", label=label, types="JPEG, PNG"))]
+    assert chat.state.current == "photo"
+    assert "photo" not in chat.state.documents
+
+
+def test_text_at_a_later_document_step_mentions_that_a_sent_file_can_count() -> None:
+    chat = at_marriage_proof("hi")
+    chat.send("हाँ")
+    label = doc_label("marriage_proof", "hi")
+    assert chat.replies == [
+        Text(t("hi", "document_expected", label=label)),
+        Text(t("hi", "document_same_hint")),
+    ]

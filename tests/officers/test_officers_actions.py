@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from office_desk import Desk, jpeg_bytes
@@ -339,3 +340,19 @@ def test_an_image_sent_in_reply_appears_among_the_documents(desk: Desk) -> None:
         desk.runtime.workflow.receive_info(session, found, document_id=extra.document_id)
     page = clerk.get(f"/office/applications/{reference}").text
     assert f"/documents/{extra.document_id}" in page
+
+
+def test_one_file_sent_for_two_documents_is_listed_once_under_both_names(desk: Desk) -> None:
+    _team(desk)
+    reference = desk.income_application()
+    with transaction(desk.runtime.sessions) as session:  # the citizen wrote "वही" at the last one
+        application = desk.application(reference)
+        application = session.merge(application)
+        documents = dict(application.answers["documents"])
+        documents["previous_certificate"] = dict(documents["income_proof"])
+        application.answers = {**application.answers, "documents": documents}
+    html = desk.login("revenue.clerk").get(f"/office/applications/{reference}").text
+    assert "आय का प्रमाण · पिछला आय प्रमाण पत्र" in html
+    shown = set(re.findall(rf"/office/applications/{reference}/documents/(\d+)", html))
+    assert shown == {str(d.id) for d in desk.documents(reference)}  # the photo and the proof
+    assert "जमा नहीं किए गए" not in html  # nothing reported missing

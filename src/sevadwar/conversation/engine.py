@@ -877,9 +877,11 @@ class _Turn:
             return
         media = self.message.media
         if media is None or self.message.kind not in (MessageKind.IMAGE, MessageKind.DOCUMENT):
-            if self.on_command():
+            if self.on_command() or self.reuse_document(doc):
                 return
             self.say(self.t("document_expected", label=doc.label.get(self.lang)))
+            if self.sent_documents(doc):
+                self.say(self.t("document_same_hint"))
             return
         upload = self.ctx.upload
         if isinstance(upload, Stored):
@@ -913,9 +915,43 @@ class _Turn:
             return
         self.attach(doc, {"media_id": media.media_id, "mime": declared})
 
-    def attach(self, doc: DocumentSpec, info: dict[str, Any]) -> None:
+    def sent_documents(self, doc: DocumentSpec) -> list[DocumentSpec]:
+        """Documents of this draft already sent as files that ``doc`` accepts too."""
+        service = self.service
+        assert service is not None
+        accepted = {t.value for t in doc.accept}
+        return [
+            earlier
+            for earlier in service.documents
+            if earlier.id != doc.id
+            and _file_type(self.state.documents.get(earlier.id) or {}) in accepted
+        ]
+
+    def reuse_document(self, doc: DocumentSpec) -> bool:
+        """ "वही जो पहले भेजा": the file sent for another document counts for this one too (an
+        Aadhaar card is proof of identity and of address). More than one such file: which one."""
+        rid = self.reply_id or ""
+        if rid.startswith("reuse:"):
+            chosen = [d for d in self.sent_documents(doc) if d.id == rid.removeprefix("reuse:")]
+        elif self.text and self.ctx.commands.says_same_document(self.text):
+            chosen = self.sent_documents(doc)
+        else:
+            return False
+        label = doc.label.get(self.lang)
+        if not chosen:
+            types = ", ".join(t.value.upper() for t in doc.accept)
+            self.say(self.t("document_reuse_none", label=label, types=types))
+        elif len(chosen) > 1:
+            self.say(views.reuse_choice(self.ctx, self.lang, doc, chosen))
+        else:
+            earlier = chosen[0]
+            self.say(self.t("document_reused", earlier=earlier.label.get(self.lang), label=label))
+            self.attach(doc, dict(self.state.documents[earlier.id]), quiet=True)
+        return True
+
+    def attach(self, doc: DocumentSpec, info: dict[str, Any], *, quiet: bool = False) -> None:
         self.state = self.state.replace(documents={**self.state.documents, doc.id: info})
-        if not info.get("skipped"):
+        if not info.get("skipped") and not quiet:
             self.say(self.t("document_received", label=doc.label.get(self.lang)))
         service = self.service
         assert service is not None
@@ -1039,6 +1075,14 @@ class _Turn:
 def _page(value: str) -> int:
     """The page number of a "More" row id; a stale or forged id shows the first page."""
     return int(value) if value.isdecimal() and len(value) < 4 else 0
+
+
+def _file_type(info: dict[str, Any]) -> str | None:
+    """A sent document's type ("pdf", "jpeg", "png"), inspected or as declared; None if skipped."""
+    if info.get("type"):
+        return str(info["type"])
+    by_mime = {mime: kind for kind, mime in DOCUMENT_MIME.items()}
+    return by_mime.get(str(info.get("mime") or ""))
 
 
 def _is_skip(ctx: Context, text: str) -> bool:

@@ -74,11 +74,17 @@ def fold(text: str) -> str:
     return _PUNCTUATION.sub(" ", text).strip()
 
 
+def _says(text: str, phrases: tuple[str, ...]) -> bool:
+    said = f" {fold(text)} "
+    return len(text) <= 80 and any(f" {phrase} " in said for phrase in phrases)
+
+
 @dataclass(frozen=True)
 class Commands:
     words: dict[str, str]  # folded word -> command
     languages: dict[str, str]  # folded word -> language code
     lacking: tuple[str, ...] = ()  # folded phrases: "I have no answer" inside a longer reply
+    same_document: tuple[str, ...] = ()  # folded phrases: "the document I already sent"
 
     @classmethod
     def load(cls, path: Path = COMMANDS_FILE) -> Commands:
@@ -86,17 +92,21 @@ class Commands:
             data = yaml.safe_load(handle)
         languages = {fold(w): lang for lang, words in data.pop("languages").items() for w in words}
         lacking = tuple(fold(w) for w in data.pop("lacking"))
+        same_document = tuple(fold(w) for w in data.pop("same_document"))
         words = {fold(w): command for command, ws in data.items() for w in ws}
         words = {**words, **dict.fromkeys(languages, "language")}
-        return cls(words=words, languages=languages, lacking=lacking)
+        return cls(words=words, languages=languages, lacking=lacking, same_document=same_document)
 
     def command(self, text: str) -> str | None:
         return self.words.get(fold(text)) if text and len(text) <= 40 else None
 
     def says_lacking(self, text: str) -> bool:
         """ "आधार अभी नहीं बना है", "pata nahi": no answer to give (only short replies)."""
-        said = f" {fold(text)} "
-        return len(text) <= 80 and any(f" {phrase} " in said for phrase in self.lacking)
+        return _says(text, self.lacking)
+
+    def says_same_document(self, text: str) -> bool:
+        """ "वही आधार जो पहले भेजा", "same as before": a document already sent (short replies)."""
+        return _says(text, self.same_document)
 
     def language(self, text: str) -> str | None:
         return self.languages.get(fold(text)) if text else None

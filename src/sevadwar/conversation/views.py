@@ -298,10 +298,10 @@ def _options_message(
     )
 
 
-def _option_row(option_id: str, label: str) -> Row:
+def _option_row(option_id: str, label: str, *, prefix: str = "opt:") -> Row:
     """A list row; a label too long for the title is shown whole in the description."""
     title = clip(label, TITLE)
-    return Row(f"opt:{option_id}", title, clip(label, DESCRIPTION) if title != label else None)
+    return Row(f"{prefix}{option_id}", title, clip(label, DESCRIPTION) if title != label else None)
 
 
 def document_request(ctx: Context, lang: str, doc: DocumentSpec) -> Outbound:
@@ -322,6 +322,18 @@ def document_request(ctx: Context, lang: str, doc: DocumentSpec) -> Outbound:
             body="\n".join(lines), buttons=(Button("skip", clip(ctx.t(lang, "skip"), BUTTON)),)
         )
     return Text("\n".join(lines))
+
+
+def reuse_choice(ctx: Context, lang: str, doc: DocumentSpec, sent: list[DocumentSpec]) -> ListMenu:
+    """Which document already sent counts for ``doc`` too (at most 10 rows)."""
+    rows = [_option_row(d.id, d.label.get(lang), prefix="reuse:") for d in sent[:10]]
+    return ListMenu(
+        body=ctx.t(lang, "document_reuse_which", label=doc.label.get(lang)),
+        button=clip(ctx.t(lang, "document_reuse_button"), BUTTON),
+        sections=(
+            Section(title=clip(ctx.t(lang, "document_reuse_section"), TITLE), rows=tuple(rows)),
+        ),
+    )
 
 
 def answer_words(ctx: Context, lang: str) -> dict[str, str]:

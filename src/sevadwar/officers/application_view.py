@@ -121,11 +121,24 @@ def _sections(service: Service, answers: dict[str, Any], t: Texts) -> list[Secti
     return sections
 
 
-def _document_label(service: Service, document: Document, t: Texts) -> str:
-    try:
-        return service.document(document.spec_id).label.get(t.language)
-    except KeyError:
-        return t.get(f"doc_{document.spec_id}", document.spec_id)
+def _document_label(service: Service, document: Document, t: Texts, also: list[str]) -> str:
+    """The document's label, with the others the citizen sent the same file for ("same")."""
+    labels = []
+    for spec_id in [document.spec_id, *(s for s in also if s != document.spec_id)]:
+        try:
+            labels.append(service.document(spec_id).label.get(t.language))
+        except KeyError:
+            labels.append(t.get(f"doc_{spec_id}", spec_id))
+    return " · ".join(labels)
+
+
+def _slots_by_file(submitted: dict[str, Any]) -> dict[int, list[str]]:
+    """Document id → the service's documents it was sent for (one file may serve several)."""
+    slots: dict[int, list[str]] = {}
+    for spec_id, info in submitted.items():
+        if isinstance(info, dict) and str(info.get("document_id", "")).isdigit():
+            slots.setdefault(int(info["document_id"]), []).append(spec_id)
+    return slots
 
 
 def sla_clock(application: Application, now: datetime) -> SlaClock:
@@ -196,8 +209,9 @@ def build_view(
 ) -> ApplicationView:
     stage = next((s for s in service.workflow.stages if s.id == application.stage), None)
     documents = application_documents(session, application)
-    provided = {d.spec_id for d in documents}
     submitted = application.answers.get("documents", {}) or {}
+    slots = _slots_by_file(submitted)
+    provided = {d.spec_id for d in documents} | {s for d in documents for s in slots.get(d.id, [])}
     missing = [
         spec.label.get(t.language)
         for spec in service.documents
@@ -230,7 +244,7 @@ def build_view(
         documents=[
             DocumentView(
                 id=d.id,
-                label=_document_label(service, d, t),
+                label=_document_label(service, d, t, slots.get(d.id, [])),
                 mime=d.mime_type,
                 size_kb=max(1, d.size // 1024),
                 verified=d.verified,
