@@ -802,3 +802,31 @@ def test_text_at_a_later_document_step_mentions_that_a_sent_file_can_count() -> 
         Text(t("hi", "document_expected", label=label)),
         Text(t("hi", "document_same_hint")),
     ]
+
+
+def test_a_name_given_in_a_sentence_is_stored_alone() -> None:
+    chat = Chat().onboard("hi").apply("domicile")
+    chat.answer_until(
+        "gender",
+        applicant_name="मेरा नाम सुनीता देवी है",
+        father_name="पापा का नाम राम प्रसाद",
+        mother_name="माँ - कमला देवी",
+    )
+    answers = chat.state.answers
+    assert (answers["applicant_name"], answers["father_name"], answers["mother_name"]) == (
+        "सुनीता देवी",
+        "राम प्रसाद",
+        "कमला देवी",
+    )
+
+
+def test_a_child_not_named_yet_skips_the_optional_name() -> None:
+    chat = Chat().onboard("hi").apply("birth-certificate")
+    chat.answer_until(
+        "child_name",
+        date_of_birth="10/11/2026",
+        sex="tap:opt:female",
+    )
+    chat.send("बच्चे का नाम अभी नहीं रखा")
+    assert chat.state.answers["child_name"] is None
+    assert chat.state.current != "child_name"

@@ -17,7 +17,7 @@ from typing import Any
 
 from sevadwar.catalogue.fees import format_rupees
 from sevadwar.catalogue.schema import FieldType, FormField, Period
-from sevadwar.nlu import entities
+from sevadwar.nlu import entities, names
 
 Encrypt = Callable[[str], str]
 
@@ -132,8 +132,10 @@ def read_answer(
         if digits is None:
             return _error("error_aadhaar")
         return Answer({"enc": encrypt(digits), "masked": entities.mask_aadhaar(digits)})
-    if kind is FieldType.NAME and not _NAME.match(text):
-        return _error("error_name")
+    if kind is FieldType.NAME:  # "मेरा नाम सुनीता देवी है": the name alone
+        text = names.name_in(text)
+        if not _NAME.match(text):
+            return _error("error_name")
     if kind is FieldType.ADDRESS and len(text) < 10:
         return _error("error_address")
     return _read_text(spec, text)

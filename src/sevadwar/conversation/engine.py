@@ -775,7 +775,8 @@ class _Turn:
             encrypt=self.ctx.encrypt,
             answers=self.state.answers,
         )
-        if not answer.ok and not spec.required and self.ctx.commands.says_lacking(self.text):
+        lacking = not spec.required and self.ctx.commands.says_lacking(self.text)
+        if lacking and (not answer.ok or spec.type is FieldType.NAME):
             self.store_answer(service, spec, None)  # "आधार अभी नहीं बना": skipped, as tapped
             return
         if answer.ok:

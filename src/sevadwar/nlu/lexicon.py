@@ -95,6 +95,13 @@ class Lexicon:
     counted: frozenset[str]  # nouns a number word may stand before inside a sentence
     periods: MappingProxyType[str, str]  # folded word → "month" or "year"
     since_birth: frozenset[str]  # folded phrases: "जन्म से" for a number of years
+    name_markers: frozenset[str]  # folded: "नाम", "name" — the name follows
+    name_links: frozenset[str]  # "is", "है" between the marker and the name
+    name_self: frozenset[str]  # folded phrases: "i am" before one's own name
+    name_self_hindi: frozenset[str]  # "मैं": before one's name when it ends in "हूँ"
+    name_first_person: frozenset[str]  # "हूँ", "hoon"
+    name_relations: frozenset[str]  # "पापा", "mother" — before a dash or a colon
+    name_tail: frozenset[str]  # "है", "ji" after the name
     ordinals: MappingProxyType[str, int]
     relative_days: MappingProxyType[str, int]
 
@@ -149,6 +156,13 @@ def lexicon() -> Lexicon:
             }
         ),
         since_birth=_folded_set(data["since_birth"], "since_birth"),
+        name_markers=_folded_set(data["names"]["markers"], "names.markers"),
+        name_links=_folded_set(data["names"]["links"], "names.links"),
+        name_self=_folded_set(data["names"]["self"], "names.self"),
+        name_self_hindi=_folded_set(data["names"]["self_hindi"], "names.self_hindi"),
+        name_first_person=_folded_set(data["names"]["first_person"], "names.first_person"),
+        name_relations=_folded_set(data["names"]["relations"], "names.relations"),
+        name_tail=_folded_set(data["names"]["tail"], "names.tail"),
         ordinals=_numbered(data["ordinals"], "ordinals"),
         relative_days=_numbered(data["relative_days"], "relative_days"),
     )
