@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sevadwar.nlu.names import name_in
+from sevadwar.nlu.names import address_in, name_in
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,17 @@ def test_the_name_is_taken_out_of_the_sentence(said: str, name: str) -> None:
 )
 def test_a_plain_name_is_kept_as_written(name: str) -> None:
     assert name_in(name) == " ".join(name.split())  # spaces tidied, nothing else
+
+
+@pytest.mark.parametrize(
+    ("said", "address"),
+    [
+        ("मेरा पता है: मकान नंबर 45, गली 3, संगम विहार", "मकान नंबर 45, गली 3, संगम विहार"),
+        ("my address is H. No. 12, Gali 3, Burari", "H. No. 12, Gali 3, Burari"),
+        ("Address: 12, Sant Nagar", "12, Sant Nagar"),
+        ("घर का पता मकान 45 संगम विहार", "मकान 45 संगम विहार"),
+        ("H. No. 12, Pata Colony, Delhi", "H. No. 12, Pata Colony, Delhi"),  # "pata" later on
+    ],
+)
+def test_the_address_is_taken_out_of_the_sentence(said: str, address: str) -> None:
+    assert address_in(said) == address

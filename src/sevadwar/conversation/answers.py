@@ -136,8 +136,10 @@ def read_answer(
         text = names.name_in(text)
         if not _NAME.match(text):
             return _error("error_name")
-    if kind is FieldType.ADDRESS and len(text) < 10:
-        return _error("error_address")
+    if kind is FieldType.ADDRESS:
+        text = names.address_in(text)
+        if len(text) < 10:
+            return _error("error_address")
     return _read_text(spec, text)
 
 

@@ -102,6 +102,8 @@ class Lexicon:
     name_first_person: frozenset[str]  # "हूँ", "hoon"
     name_relations: frozenset[str]  # "पापा", "mother" — before a dash or a colon
     name_tail: frozenset[str]  # "है", "ji" after the name
+    address_markers: frozenset[str]  # folded: "पता", "address" — the address follows
+    address_links: frozenset[str]
     ordinals: MappingProxyType[str, int]
     relative_days: MappingProxyType[str, int]
 
@@ -163,6 +165,8 @@ def lexicon() -> Lexicon:
         name_first_person=_folded_set(data["names"]["first_person"], "names.first_person"),
         name_relations=_folded_set(data["names"]["relations"], "names.relations"),
         name_tail=_folded_set(data["names"]["tail"], "names.tail"),
+        address_markers=_folded_set(data["addresses"]["markers"], "addresses.markers"),
+        address_links=_folded_set(data["addresses"]["links"], "addresses.links"),
         ordinals=_numbered(data["ordinals"], "ordinals"),
         relative_days=_numbered(data["relative_days"], "relative_days"),
     )

@@ -1,4 +1,4 @@
-"""A name as people give it in a chat: "मेरा नाम सुनीता देवी है" → "सुनीता देवी".
+"""A name or an address as people give it in a chat: "मेरा नाम सुनीता देवी है" → "सुनीता देवी".
 
 Asked "what is the father's name?", people answer "पापा का नाम राम प्रसाद", "my name is Sunita
 Devi", "माँ - कमला देवी" or "राम प्रसाद जी". What goes on a certificate is the name alone. The
@@ -33,8 +33,20 @@ def name_in(text: str) -> str:
     return name or text.strip()
 
 
-def _after_marker(folded: list[str], markers: frozenset[str], links: frozenset[str]) -> int | None:
-    for i, word in enumerate(folded[:_FRAME_WORDS]):
+def address_in(text: str) -> str:
+    """ "मेरा पता है: मकान नं. 45, संगम विहार" → "मकान नं. 45, संगम विहार" (the first 3 words only)."""
+    lex = lexicon()
+    words = text.split()
+    folded = [folded_text(w) for w in words]
+    start = _after_marker(folded, lex.address_markers, lex.address_links, 3)
+    address = " ".join(words[start or 0 :]).strip(" -–—:=,")
+    return address or text.strip()
+
+
+def _after_marker(
+    folded: list[str], markers: frozenset[str], links: frozenset[str], within: int = _FRAME_WORDS
+) -> int | None:
+    for i, word in enumerate(folded[:within]):
         if word in markers:
             start = i + 1
             while start < len(folded) and (folded[start] in links or not folded[start]):
