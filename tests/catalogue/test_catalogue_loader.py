@@ -389,3 +389,47 @@ def test_only_a_number_counts_years_since_a_date(catalogue_dir: Path, service_ya
 
     error = check(catalogue_dir, text, "only number fields count years since a date")
     assert error.message.startswith("fields[0].since: ")
+
+
+PLACES = "districts:\n  sc: [Trilokpuri, त्रिलोकपुरी]\n  general: [Rohini]\n"
+
+
+def test_a_choice_understands_the_places_of_its_options(
+    catalogue_dir: Path, service_yaml: str
+) -> None:
+    write(catalogue_dir, "_places.yaml", PLACES)
+    write(
+        catalogue_dir,
+        "sample.yaml",
+        change(service_yaml, "    type: choice\n", "    type: choice\n    places: districts\n"),
+    )
+
+    assert validate_catalogue(catalogue_dir) == []
+    options = {o.id: o for o in load_catalogue(catalogue_dir)["sample"].field("category").options}
+    assert options["sc"].synonyms == ["Trilokpuri", "त्रिलोकपुरी"]
+    assert options["general"].synonyms == ["Rohini"]
+
+
+def test_places_from_a_list_that_does_not_exist(catalogue_dir: Path, service_yaml: str) -> None:
+    write(catalogue_dir, "_places.yaml", PLACES)
+    text = change(service_yaml, "    type: choice\n", "    type: choice\n    places: nowhere  #!\n")
+
+    check(catalogue_dir, text, "no list 'nowhere' in _places.yaml")
+
+
+def test_only_a_choice_takes_places(catalogue_dir: Path, service_yaml: str) -> None:
+    write(catalogue_dir, "_places.yaml", PLACES)
+    text = change(service_yaml, "    type: name\n", "    type: name\n    places: districts  #!\n")
+
+    check(catalogue_dir, text, "only choice fields take places")
+
+
+def test_a_place_belongs_to_one_option(catalogue_dir: Path, service_yaml: str) -> None:
+    write(catalogue_dir, "sample.yaml", service_yaml)
+    places = write(
+        catalogue_dir, "_places.yaml", "districts:\n  sc: [Rohini]\n  general: [rohini]\n"
+    )
+
+    error = the_error(catalogue_dir)
+    assert (error.path, error.line) == (places, 3)
+    assert "'rohini' is already a place of 'sc'" in error.message

@@ -528,3 +528,23 @@ def test_options_as_people_type_them(
         spec, typed, reply_id=None, language="hi", today=TODAY, encrypt=CIPHER.encrypt
     )
     assert answer.value == option
+
+
+DISTRICT_SERVICES = sorted(s.id for s in catalogue() if any(f.id == "district" for f in s.fields))
+
+
+@pytest.mark.parametrize("service_id", DISTRICT_SERVICES)
+def test_every_district_question_understands_localities(service_id: str) -> None:
+    spec = catalogue()[service_id].field("district")
+    assert spec.places == "delhi_districts"
+    for typed, district in (
+        ("Trilokpuri", "east"),
+        ("संगम विहार", "south"),
+        ("Rohini sector 7", "north_west"),
+        ("uttam nagar", "west"),
+        ("दिलशाद गार्डन", "shahdara"),
+    ):
+        answer = read_answer(
+            spec, typed, reply_id=None, language="hi", today=TODAY, encrypt=CIPHER.encrypt
+        )
+        assert answer.value == district, (typed, answer)

@@ -1,6 +1,7 @@
 """Load the catalogue directory, or report every problem in it with its file and line.
 
-The directory holds one ``<service-id>.yaml`` per service and ``_departments.yaml``; other files
+The directory holds one ``<service-id>.yaml`` per service, ``_departments.yaml`` and
+``_places.yaml`` (places named instead of an option, e.g. a locality for a district); other files
 whose names start with ``_`` or ``.`` are not services. :func:`validate_catalogue` returns every
 problem found (errors and warnings), each pointing at a line an author can jump to;
 :func:`load_catalogue` returns a :class:`Catalogue` or raises :class:`CatalogueError` with the
@@ -43,6 +44,7 @@ from sevadwar.catalogue.schema import (
 )
 
 DEPARTMENTS_FILE = "_departments.yaml"
+PLACES_FILE = "_places.yaml"  # places people name instead of an option ("Trilokpuri": east)
 REQUIRED_LANGUAGES: tuple[str, ...] = ("en", "hi")  # Delhi: every text in English and Hindi
 
 Loc = tuple[str | int, ...]
@@ -397,6 +399,7 @@ _REFINERS: tuple[tuple[re.Pattern[str], _Refiner], ...] = (
     (re.compile(r"needs at least 2 options$"), _key_or("options", "type")),
     (re.compile(r"only choice fields have options$"), lambda data, _: ("options",)),
     (re.compile(r"only number fields count years since a date$"), lambda data, _: ("since",)),
+    (re.compile(r"only choice fields take places$"), lambda data, _: ("places",)),
     (re.compile(r"^a zero fee has no amount"), lambda data, _: ("amount",)),
     (re.compile(r"^a fixed fee needs an amount"), _key_or("amount", "kind")),
     (re.compile(r"^a \w+ fee needs (basis_field|slabs)"), lambda data, _: ("kind",)),
@@ -643,10 +646,67 @@ def _load_departments(directory: Path) -> tuple[_Source | None, list[Department]
     return source, departments, problems
 
 
+Places = dict[str, dict[str, list[str]]]  # list name → option id → places
+
+
+def _load_places(directory: Path) -> tuple[Places, list[Problem]]:
+    path = directory / PLACES_FILE
+    if not path.is_file():
+        return {}, []
+    source, problems = _read(path)
+    if source is None:
+        return {}, problems
+    places: Places = {}
+    data = source.data if isinstance(source.data, dict) else {}
+    if not data:
+        problems.append(source.problem((), "a mapping of lists: name → option id → places"))
+    for name, options in data.items():
+        if not isinstance(options, dict):
+            problems.append(source.problem((name,), "a mapping of option id → places"))
+            continue
+        places[str(name)] = {}
+        owner: dict[str, str] = {}
+        for option, words in options.items():
+            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                problems.append(source.problem((name, option), "a list of place names"))
+                continue
+            for word in words:
+                first = owner.setdefault(word.casefold(), str(option))
+                if first != option:
+                    problems.append(
+                        source.problem((name, option), f"'{word}' is already a place of '{first}'")
+                    )
+            places[str(name)][str(option)] = words
+    return places, problems
+
+
+def _add_places(source: _Source, places: Places) -> list[Problem]:
+    """Each option of a field with ``places`` also answers to its places (as synonyms)."""
+    problems = []
+    fields = source.data.get("fields") if isinstance(source.data, dict) else None
+    for index, field in enumerate(fields if isinstance(fields, list) else []):
+        name = field.get("places") if isinstance(field, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name not in places:
+            problems.append(
+                source.problem(("fields", index, "places"), f"no list '{name}' in {PLACES_FILE}")
+            )
+            continue
+        for option in field.get("options") or []:
+            if isinstance(option, dict) and option.get("id") in places[name]:
+                own = option.get("synonyms") or []
+                extra = [p for p in places[name][option["id"]] if p not in own]
+                option["synonyms"] = [*own, *extra]
+    return problems
+
+
 def _examine(directory: Path) -> tuple[list[Problem], list[Service], list[Department]]:
     if not directory.is_dir():
         return [Problem(directory, 1, "no such directory")], [], []
     departments_source, departments, problems = _load_departments(directory)
+    places, place_problems = _load_places(directory)
+    problems += place_problems
     department_ids = {d.id for d in departments}
 
     services: list[tuple[_Source, Service]] = []
@@ -683,6 +743,7 @@ def _examine(directory: Path) -> tuple[list[Problem], list[Service], list[Depart
             problems.append(
                 source.problem(("department",), f"'{raw_department}' is not in {DEPARTMENTS_FILE}")
             )
+        problems += _add_places(source, places)
         try:
             service = Service.model_validate(source.data)
         except ValidationError as exc:

@@ -156,6 +156,7 @@ class FormField(Strict):
     required: bool = True
     when: Condition | None = None
     options: list[Option] = []  # choice and multi_choice
+    places: str | None = None  # choice: a list in _places.yaml adds the places of each option
     min: float | None = None  # number and money
     max: float | None = None
     per: Period | None = None  # number and money: "20 हज़ार महीना" to a yearly field is × 12
@@ -176,6 +177,8 @@ class FormField(Strict):
             raise ValueError(f"field '{self.id}': a {self.type} field needs at least 2 options")
         if has_options and not needs_options:
             raise ValueError(f"field '{self.id}': only choice fields have options")
+        if self.places and self.type is not FieldType.CHOICE:
+            raise ValueError(f"field '{self.id}': only choice fields take places")
         if self.since and self.type is not FieldType.NUMBER:
             raise ValueError(f"field '{self.id}': only number fields count years since a date")
         ids = [o.id for o in self.options]
