@@ -469,3 +469,43 @@ def test_no_reader_fails_on_number_like_text(text: str) -> None:
 )
 def test_aadhaar_numbers_in_a_message_are_masked(text: str, masked: str) -> None:
     assert mask_aadhaar_in(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("nahi koi pension nahi milti", False),
+        ("नहीं, मुझे कोई और पेंशन नहीं मिलती", False),
+        ("no I do not get any other pension", False),
+        ("haan mujhe 1000 rupaye milte hain", True),
+        ("हाँ जी, पति की पेंशन आती है", True),
+    ],
+)
+def test_a_longer_reply_that_opens_with_yes_or_no(text: str, answer: bool) -> None:
+    assert parse_yes_no(text) is answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "haan nahi pata mujhe ki pension milti hai ya nahi",  # both
+        "mujhe pension ke baare mein kuch nahi pata",  # no opening yes or no
+        "no no no yes",
+    ],
+)
+def test_a_longer_reply_without_a_clear_opening_is_neither(text: str) -> None:
+    assert parse_yes_no(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hmm let me think about it",  # "hmm" acknowledges, it does not decide
+        "ok I will check and come back",
+        "yes but I want to change the name",
+        "haan lekin naam badalna hai",
+        "हाँ पर पता बदलना है",
+    ],
+)
+def test_a_longer_reply_that_hesitates_or_turns_is_neither(text: str) -> None:
+    assert parse_yes_no(text) is None

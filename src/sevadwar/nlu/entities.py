@@ -78,6 +78,7 @@ def parse_yes_no(text: str) -> bool | None:
     strong: set[bool] = set()
     weak: set[bool] = set()
     other = 0
+    first: bool | None = None  # the polarity of the opening word ("nahi, koi pension nahi milti")
     i = 0
     while i < len(words):
         for size in (3, 2, 1):
@@ -96,10 +97,15 @@ def parse_yes_no(text: str) -> bool | None:
             weak.add(polarity)
         else:
             strong.add(polarity)
+            first = polarity if i == 0 and chunk in lex.decisive else first
         i += size
     decided = strong or weak
-    if len(decided) != 1 or other > 2:
+    if len(decided) != 1:
         return None
+    if other > 2 and (
+        first is None or decided != {first} or other > 8 or any(w in lex.contrast for w in words)
+    ):
+        return None  # a long message is a yes or a no only when it opens with one, plainly
     return decided.pop()
 
 

@@ -95,6 +95,8 @@ class Lexicon:
     counted: frozenset[str]  # nouns a number word may stand before inside a sentence
     periods: MappingProxyType[str, str]  # folded word → "month" or "year"
     since_birth: frozenset[str]  # folded phrases: "जन्म से" for a number of years
+    decisive: frozenset[str]  # folded: "haan", "नहीं" — may open a longer yes or no
+    contrast: frozenset[str]  # folded: "lekin", "but" — a longer reply with one is neither
     name_markers: frozenset[str]  # folded: "नाम", "name" — the name follows
     name_links: frozenset[str]  # "is", "है" between the marker and the name
     name_self: frozenset[str]  # folded phrases: "i am" before one's own name
@@ -158,6 +160,8 @@ def lexicon() -> Lexicon:
             }
         ),
         since_birth=_folded_set(data["since_birth"], "since_birth"),
+        decisive=_folded_set(data["decisive"], "decisive"),
+        contrast=_folded_set(data["contrast"], "contrast"),
         name_markers=_folded_set(data["names"]["markers"], "names.markers"),
         name_links=_folded_set(data["names"]["links"], "names.links"),
         name_self=_folded_set(data["names"]["self"], "names.self"),
