@@ -4,6 +4,7 @@ review with edits, submit and cancel. Driven on the sample service (one field of
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 import pytest
@@ -14,12 +15,14 @@ from harness import (
     SAMPLE,
     SAMPLE_ANSWERS,
     Chat,
+    catalogue,
     sample_catalogue,
     sample_service,
     t,
 )
 
-from sevadwar.channels.base import Buttons, ListMenu, MessageKind, Text
+from sevadwar.catalogue.catalogue import Catalogue
+from sevadwar.channels.base import Button, Buttons, ListMenu, MessageKind, Text
 from sevadwar.conversation.effects import FunnelStep, SubmitApplication
 from sevadwar.conversation.state import Step
 
@@ -830,3 +833,85 @@ def test_a_child_not_named_yet_skips_the_optional_name() -> None:
     chat.send("बच्चे का नाम अभी नहीं रखा")
     assert chat.state.answers["child_name"] is None
     assert chat.state.current != "child_name"
+
+
+# ------------------------------------------------------------------ a card's two sides
+
+
+@cache
+def two_sided_catalogue() -> Catalogue:
+    """The sample service with its marriage certificate asked as a card: front, then back."""
+    sample, real = sample_service(), catalogue()
+    documents = [
+        d.model_copy(update={"sides": 2}) if d.id == "marriage_proof" else d
+        for d in sample.documents
+    ]
+    two_sided = sample.model_copy(update={"documents": documents})
+    return Catalogue([*real, two_sided], real.all_departments())
+
+
+def at_card(language: str = "en") -> Chat:
+    chat = Chat(catalogue=two_sided_catalogue()).onboard(language).apply(SAMPLE)
+    chat.answer_until(None, married="yes", spouse_name="Sita Devi")
+    chat.pdf()
+    chat.photo()
+    assert chat.state.current == "marriage_proof"
+    return chat
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_two_sided_card_asks_for_its_back_after_a_photo_of_the_front(language: str) -> None:
+    chat = at_card(language)
+    chat.photo()
+    label = doc_label("marriage_proof", language)
+    assert chat.replies == [
+        Buttons(
+            body=t(language, "document_front_received", label=label)
+            + "\n"
+            + t(language, "document_back_request", label=label),
+            buttons=(Button("sides:one", t(language, "document_both_in_one")),),
+        )
+    ]
+    assert chat.state.current == "marriage_proof"
+    front = chat.state.documents["marriage_proof"]
+    chat.photo()
+    assert chat.replies[0] == Text(t(language, "document_received", label=label))
+    kept = chat.state.documents["marriage_proof"]
+    assert kept["media_id"] == front["media_id"] and "awaiting_back" not in kept
+    assert kept["back"]["media_id"] != front["media_id"]
+    assert chat.state.current == "extra_proof"
+
+
+def test_a_pdf_of_a_two_sided_card_is_taken_whole() -> None:
+    chat = at_card()
+    chat.pdf()
+    assert "back" not in chat.state.documents["marriage_proof"]
+    assert chat.state.current == "extra_proof"
+
+
+def test_both_sides_in_one_photo_goes_on_without_a_back() -> None:
+    chat = at_card("hi")
+    chat.photo()
+    chat.tap_id("sides:one")
+    kept = chat.state.documents["marriage_proof"]
+    assert "back" not in kept and "awaiting_back" not in kept
+    assert chat.state.current == "extra_proof"
+
+
+def test_back_while_the_back_side_is_awaited_asks_for_the_front_again() -> None:
+    chat = at_card()
+    chat.photo()
+    chat.send("back")
+    assert "marriage_proof" not in chat.state.documents
+    assert chat.state.current == "marriage_proof"
+    assert t("en", "document_request", label=doc_label("marriage_proof")) in chat.text
+
+
+def test_the_back_side_is_part_of_the_submitted_application() -> None:
+    chat = at_card()
+    chat.photo()
+    chat.photo()
+    chat.tap_id("skip")  # the optional extra proof
+    chat.tap_id("review:submit")
+    submitted = chat.effect(SubmitApplication)
+    assert "back" in submitted.documents["marriage_proof"]

@@ -418,3 +418,68 @@ def test_a_text_to_a_request_closed_meanwhile_is_not_lost_silently(stack: Stack)
     assert wait_for_ticket_messages(stack, ticket_id, 0) == []
     card = mohan.says("income certificate")  # the bot again
     assert "*Income certificate*" in text_of(card[0])
+
+
+def test_old_age_pension_in_hindi_as_people_answer(stack: Stack) -> None:
+    """Shanti Devi applies for her old-age pension over signed webhooks, answering as people do:
+    her name in a sentence, her locality for the district, "जन्म से", a monthly income, a "no"
+    in a sentence; she sends her Aadhaar card's front and back as two photos, and the same file
+    again for her address with "वही"."""
+    shanti = stack.citizen(wa_id="919811300000", user_id="IN.55500011122233300077")
+    shanti.says("नमस्ते")
+    shanti.taps("हिन्दी")
+    shanti.taps("मैं सहमत हूँ")
+    card = shanti.says("बुढ़ापा पेंशन चाहिए")
+    assert "वृद्धावस्था पेंशन" in text_of(card[0])
+    shanti.says("हाँ")
+    answers = [
+        ("मेरा नाम शांति देवी है", "पिता या पति"),
+        ("पति का नाम स्वर्गीय राम लाल", "लिंग"),
+        ("महिला", "जन्म तिथि"),
+        ("1 जनवरी 1958", "आधार"),
+        ("2345 6789 0124", "पता"),
+        ("मेरा पता है: मकान 22, गली 5, त्रिलोकपुरी", "ज़िले"),
+        ("त्रिलोकपुरी", "पिन कोड"),
+        ("110091", "कितने वर्षों से"),
+        ("जन्म से", "आय"),
+        ("बेटे की कमाई 8 हज़ार महीना", "वर्ग"),
+        ("सामान्य", "पेंशन"),
+        ("नहीं, कोई और पेंशन नहीं मिलती", "खाते"),
+        ("31245678901", "IFSC"),
+        ("SBIN0001234", "आधार कार्ड"),
+    ]
+    for said, expected in answers:
+        replies = shanti.says(said)
+        assert expected in " ".join(text_of(m) for m in replies), (said, replies)
+    back = " ".join(text_of(m) for m in shanti.sends_photo())  # the front of her Aadhaar card
+    assert "पीछे की तरफ़" in back
+    assert "आयु का प्रमाण" in " ".join(text_of(m) for m in shanti.sends_photo())  # the back
+    shanti.sends_photo()  # age proof
+    reused = " ".join(text_of(m) for m in shanti.says("वही आधार वाला"))
+    assert "पहले भेजे दस्तावेज़ों में से कौन-सा" in reused
+    shanti.taps("आधार कार्ड (दोनों तरफ़)")
+    for _ in range(3):  # passbook, photo, income declaration
+        review = " ".join(text_of(m) for m in shanti.sends_photo())
+    assert "कृपया *वृद्धावस्था पेंशन* के लिए अपना आवेदन जाँच लें" in review
+    assert "*शांति देवी*" in review and "*स्वर्गीय राम लाल*" in review
+    assert "*पूर्वी*" in review and "*मकान 22, गली 5, त्रिलोकपुरी*" in review
+    assert "₹96,000" in review
+    receipt = text_of(shanti.taps("जमा करें")[0])
+    reference = REFERENCE.search(receipt)
+    assert reference, receipt
+    with transaction(stack.runtime.sessions) as session:
+        application = session.scalars(
+            select(Application).where(Application.reference == reference.group(0))
+        ).one()
+        files = session.scalars(
+            select(Document).where(Document.application_id == application.id)
+        ).all()
+        fields, documents = application.answers["fields"], application.answers["documents"]
+        assert fields["years_in_delhi"] == stack.runtime.clock().year - 1958  # born 1 January
+        assert fields["other_pension"] is False
+        card_files = [f for f in files if f.spec_id == "aadhaar_card"]
+        assert len(card_files) == 2 and all(f.status == "active" for f in card_files)
+        assert (
+            documents["residence_proof"]["document_id"] == documents["aadhaar_card"]["document_id"]
+        )
+        assert documents["aadhaar_card"]["back"]["document_id"] in {f.id for f in card_files}

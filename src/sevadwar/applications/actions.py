@@ -75,10 +75,12 @@ def do_submit_application(
     )
     session.add(application)
     session.flush()
-    document_ids = [
-        int(d["document_id"])
+    document_ids = [  # a two-sided card's back is a file of its own
+        int(side["document_id"])
         for d in documents.values()
-        if isinstance(d, dict) and "document_id" in d
+        if isinstance(d, dict)
+        for side in (d, d.get("back") or {})
+        if isinstance(side, dict) and "document_id" in side
     ]
     if document_ids:
         session.execute(

@@ -202,6 +202,7 @@ class DocumentSpec(Strict):
     required: bool = True
     when: Condition | None = None
     verify: bool = False
+    sides: Literal[1, 2] = 1  # 2: a card's front and back, two photos (or one PDF with both)
 
 
 class FeeKind(StrEnum):

@@ -711,7 +711,7 @@ class _Turn:
         if self.state.step is Step.QUESTION or not documents:
             self.funnel("form_completed", service.id)
         for doc in documents:
-            if doc.id not in self.state.documents:
+            if not _complete(self.state.documents.get(doc.id)):
                 self.go(Step.DOCUMENT, current=doc.id)
                 self.ask_current()
                 return
@@ -721,9 +721,11 @@ class _Turn:
         service = self.service
         assert service is not None
         if self.state.step is Step.DOCUMENT and self.state.current:
-            self.say(
-                views.document_request(self.ctx, self.lang, service.document(self.state.current))
-            )
+            doc = service.document(self.state.current)
+            if (self.state.documents.get(doc.id) or {}).get("awaiting_back"):
+                self.say(views.back_side_request(self.ctx, self.lang, doc))
+            else:
+                self.say(views.document_request(self.ctx, self.lang, doc))
             return
         fields = self.applicable_fields(service, self.state.answers)
         spec = service.field(self.state.current or fields[0].id)
@@ -834,6 +836,11 @@ class _Turn:
         assert service is not None
         docs = [d.id for d in self.applicable_documents(service, self.state.answers)]
         position = docs.index(self.state.current) if self.state.current in docs else 0
+        if (self.state.documents.get(self.state.current or "") or {}).get("awaiting_back"):
+            documents = {k: v for k, v in self.state.documents.items() if k != self.state.current}
+            self.go(Step.DOCUMENT, documents=documents)  # the front again
+            self.ask_current()
+            return
         if position > 0:
             previous = docs[position - 1]
             documents = {k: v for k, v in self.state.documents.items() if k != previous}
@@ -867,6 +874,10 @@ class _Turn:
             self.show_menu()
             return
         doc = service.document(doc_id)
+        front = self.state.documents.get(doc.id) or {}
+        if front.get("awaiting_back") and self.reply_id == "sides:one":  # both sides in the photo
+            self.attach(doc, {k: v for k, v in front.items() if k != "awaiting_back"}, quiet=True)
+            return
         if self.reply_id == "skip" or (
             self.text and _is_skip(self.ctx, self.text) and not self.message.media
         ):
@@ -886,7 +897,7 @@ class _Turn:
             return
         upload = self.ctx.upload
         if isinstance(upload, Stored):
-            self.attach(
+            self.receive_side(
                 doc,
                 {
                     "document_id": upload.document_id,
@@ -914,7 +925,21 @@ class _Turn:
             self.say(self.t("document_wrong_type", label=doc.label.get(self.lang), types=types))
             self.ask_current()
             return
-        self.attach(doc, {"media_id": media.media_id, "mime": declared})
+        self.receive_side(doc, {"media_id": media.media_id, "mime": declared})
+
+    def receive_side(self, doc: DocumentSpec, info: dict[str, Any]) -> None:
+        """One file for ``doc``; a two-sided card's front photo waits for its back."""
+        front = self.state.documents.get(doc.id) or {}
+        if front.get("awaiting_back"):
+            kept = {k: v for k, v in front.items() if k != "awaiting_back"}
+            self.attach(doc, {**kept, "back": info})
+        elif doc.sides == 2 and _file_type(info) != "pdf":  # a PDF holds both sides
+            self.state = self.state.replace(
+                documents={**self.state.documents, doc.id: {**info, "awaiting_back": True}}
+            )
+            self.say(views.back_side_request(self.ctx, self.lang, doc, received=True))
+        else:
+            self.attach(doc, info)
 
     def sent_documents(self, doc: DocumentSpec) -> list[DocumentSpec]:
         """Documents of this draft already sent as files that ``doc`` accepts too."""
@@ -1076,6 +1101,11 @@ class _Turn:
 def _page(value: str) -> int:
     """The page number of a "More" row id; a stale or forged id shows the first page."""
     return int(value) if value.isdecimal() and len(value) < 4 else 0
+
+
+def _complete(info: dict[str, Any] | None) -> bool:
+    """A document sent (or skipped) in full: not a front still waiting for its back."""
+    return info is not None and not info.get("awaiting_back")
 
 
 def _file_type(info: dict[str, Any]) -> str | None:

@@ -188,7 +188,11 @@ class ConversationService:
             spec = service.document(state.current)
         except KeyError:
             return None
-        return self.uploads.receive(session, message, service.id, spec)
+        # a card's back adds to its front; any other file replaces what was sent for it before
+        front = state.documents.get(spec.id) or {}
+        return self.uploads.receive(
+            session, message, service.id, spec, replace=not front.get("awaiting_back")
+        )
 
     def _provide_info(
         self, session: Session, effect: ProvideInfo, message: InboundMessage, language: str

@@ -324,6 +324,19 @@ def document_request(ctx: Context, lang: str, doc: DocumentSpec) -> Outbound:
     return Text("\n".join(lines))
 
 
+def back_side_request(
+    ctx: Context, lang: str, doc: DocumentSpec, *, received: bool = False
+) -> Outbound:
+    """After a card's front: its back, or "both were in that photo"."""
+    label = doc.label.get(lang)
+    lines = [ctx.t(lang, "document_front_received", label=label)] if received else []
+    lines.append(ctx.t(lang, "document_back_request", label=label))
+    return Buttons(
+        body="\n".join(lines),
+        buttons=(Button("sides:one", clip(ctx.t(lang, "document_both_in_one"), BUTTON)),),
+    )
+
+
 def reuse_choice(ctx: Context, lang: str, doc: DocumentSpec, sent: list[DocumentSpec]) -> ListMenu:
     """Which document already sent counts for ``doc`` too (at most 10 rows)."""
     rows = [_option_row(d.id, d.label.get(lang), prefix="reuse:") for d in sent[:10]]

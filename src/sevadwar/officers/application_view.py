@@ -136,8 +136,10 @@ def _slots_by_file(submitted: dict[str, Any]) -> dict[int, list[str]]:
     """Document id → the service's documents it was sent for (one file may serve several)."""
     slots: dict[int, list[str]] = {}
     for spec_id, info in submitted.items():
-        if isinstance(info, dict) and str(info.get("document_id", "")).isdigit():
-            slots.setdefault(int(info["document_id"]), []).append(spec_id)
+        sides = [info, info.get("back")] if isinstance(info, dict) else []
+        for side in sides:  # a two-sided card: its front and its back
+            if isinstance(side, dict) and str(side.get("document_id", "")).isdigit():
+                slots.setdefault(int(side["document_id"]), []).append(spec_id)
     return slots
 
 
