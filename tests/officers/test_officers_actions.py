@@ -11,6 +11,7 @@ from sevadwar.applications.models import ApplicationStatus
 from sevadwar.audit.actions import verify_chain
 from sevadwar.catalogue.schema import Role
 from sevadwar.conversation.context import IST
+from sevadwar.documents.models import Document
 from sevadwar.storage.db import transaction
 
 CITIZEN = "919810000001"
@@ -356,3 +357,29 @@ def test_one_file_sent_for_two_documents_is_listed_once_under_both_names(desk: D
     shown = set(re.findall(rf"/office/applications/{reference}/documents/(\d+)", html))
     assert shown == {str(d.id) for d in desk.documents(reference)}  # the photo and the proof
     assert "जमा नहीं किए गए" not in html  # nothing reported missing
+
+
+def test_a_cards_back_is_shown_beside_its_front(desk: Desk) -> None:
+    _team(desk)
+    reference = desk.income_application()
+    back = desk.upload(
+        "919810000001", "income", "identity_proof", jpeg_bytes(), "image/jpeg", replace=False
+    )
+    front = desk.upload(
+        "919810000001", "income", "identity_proof", jpeg_bytes(), "image/jpeg", replace=False
+    )
+    with transaction(desk.runtime.sessions) as session:
+        application = session.merge(desk.application(reference))
+        documents = dict(application.answers["documents"])
+        documents["identity_proof"] = {
+            "document_id": front.document_id,
+            "type": "jpeg",
+            "back": {"document_id": back.document_id, "type": "jpeg"},
+        }
+        application.answers = {**application.answers, "documents": documents}
+        for stored in (front, back):  # linked as the submission links them
+            session.get(Document, stored.document_id).application_id = application.id
+    html = desk.login("revenue.clerk").get(f"/office/applications/{reference}").text
+    label = "आवेदक का पहचान प्रमाण"
+    backs = html.count(f"{label} (पीछे की तरफ़)")
+    assert backs > 0 and html.count(label) == 2 * backs  # the front, and the back named so

@@ -213,6 +213,13 @@ def build_view(
     documents = application_documents(session, application)
     submitted = application.answers.get("documents", {}) or {}
     slots = _slots_by_file(submitted)
+    backs = {  # the second photo of a two-sided card
+        int(info["back"]["document_id"])
+        for info in submitted.values()
+        if isinstance(info, dict)
+        and isinstance(info.get("back"), dict)
+        and str(info["back"].get("document_id", "")).isdigit()
+    }
     provided = {d.spec_id for d in documents} | {s for d in documents for s in slots.get(d.id, [])}
     missing = [
         spec.label.get(t.language)
@@ -246,7 +253,8 @@ def build_view(
         documents=[
             DocumentView(
                 id=d.id,
-                label=_document_label(service, d, t, slots.get(d.id, [])),
+                label=_document_label(service, d, t, slots.get(d.id, []))
+                + (f" {t('document_back_side')}" if d.id in backs else ""),
                 mime=d.mime_type,
                 size_kb=max(1, d.size // 1024),
                 verified=d.verified,
