@@ -915,3 +915,15 @@ def test_the_back_side_is_part_of_the_submitted_application() -> None:
     chat.tap_id("review:submit")
     submitted = chat.effect(SubmitApplication)
     assert "back" in submitted.documents["marriage_proof"]
+
+
+def test_words_while_the_back_is_awaited_ask_for_the_back_again() -> None:
+    chat = at_card("hi")
+    chat.photo()
+    front = chat.state.documents["marriage_proof"]
+    chat.send("वही")  # not the earlier identity proof: this card's back is what is missing
+    label = doc_label("marriage_proof", "hi")
+    assert t("hi", "document_back_request", label=label) in chat.text
+    assert chat.state.documents["marriage_proof"] == front
+    chat.tap_id("sides:one")
+    assert chat.replies[0] == Text(t("hi", "document_received", label=label))

@@ -876,7 +876,7 @@ class _Turn:
         doc = service.document(doc_id)
         front = self.state.documents.get(doc.id) or {}
         if front.get("awaiting_back") and self.reply_id == "sides:one":  # both sides in the photo
-            self.attach(doc, {k: v for k, v in front.items() if k != "awaiting_back"}, quiet=True)
+            self.attach(doc, {k: v for k, v in front.items() if k != "awaiting_back"})
             return
         if self.reply_id == "skip" or (
             self.text and _is_skip(self.ctx, self.text) and not self.message.media
@@ -889,7 +889,12 @@ class _Turn:
             return
         media = self.message.media
         if media is None or self.message.kind not in (MessageKind.IMAGE, MessageKind.DOCUMENT):
-            if self.on_command() or self.reuse_document(doc):
+            if self.on_command():
+                return
+            if front.get("awaiting_back"):  # words while the back is awaited: ask for it again
+                self.ask_current()
+                return
+            if self.reuse_document(doc):
                 return
             self.say(self.t("document_expected", label=doc.label.get(self.lang)))
             if self.sent_documents(doc):
