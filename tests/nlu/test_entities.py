@@ -509,3 +509,8 @@ def test_a_longer_reply_without_a_clear_opening_is_neither(text: str) -> None:
 )
 def test_a_longer_reply_that_hesitates_or_turns_is_neither(text: str) -> None:
     assert parse_yes_no(text) is None
+
+
+@pytest.mark.parametrize("text", ["hmm", "hm", "Hmm..."])
+def test_hmm_is_not_a_yes(text: str) -> None:
+    assert parse_yes_no(text) is None  # at the review it would submit the application
