@@ -823,14 +823,15 @@ def test_a_name_given_in_a_sentence_is_stored_alone() -> None:
     )
 
 
-def test_a_child_not_named_yet_skips_the_optional_name() -> None:
+@pytest.mark.parametrize("typed", ["बच्चे का नाम अभी नहीं रखा", "not decided yet", "abhi tay nahi"])
+def test_a_child_not_named_yet_skips_the_optional_name(typed: str) -> None:
     chat = Chat().onboard("hi").apply("birth-certificate")
     chat.answer_until(
         "child_name",
         date_of_birth="10/11/2026",
         sex="tap:opt:female",
     )
-    chat.send("बच्चे का नाम अभी नहीं रखा")
+    chat.send(typed)
     assert chat.state.answers["child_name"] is None
     assert chat.state.current != "child_name"
 
