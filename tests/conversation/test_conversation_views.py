@@ -35,6 +35,9 @@ def test_card_questions_documents_and_review_fit(service_id: str, language: str)
     for number, spec in enumerate(service.fields, 1):
         question = views.question(ctx, language, spec, number, len(service.fields))
         check_whatsapp_limits(question)
+        if spec.places:
+            offered = views.question(ctx, language, spec, number, 1, suggested=spec.options[-1].id)
+            check_whatsapp_limits(offered)
         if spec.type is FieldType.YES_NO:
             assert isinstance(question, Buttons)
         if spec.type is FieldType.CHOICE:

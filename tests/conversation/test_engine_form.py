@@ -928,3 +928,47 @@ def test_words_while_the_back_is_awaited_ask_for_the_back_again() -> None:
     assert chat.state.documents["marriage_proof"] == front
     chat.tap_id("sides:one")
     assert chat.replies[0] == Text(t("hi", "document_received", label=label))
+
+
+def at_domicile_district(address: str, language: str = "hi") -> Chat:
+    chat = Chat().onboard(language).apply("domicile")
+    chat.answer_until(
+        "district",
+        applicant_name="सुनीता देवी",
+        father_name="राम प्रसाद",
+        mother_name="कमला देवी",
+        gender="tap:opt:female",
+        date_of_birth="15/08/1995",
+        years_in_delhi="10",
+        housing="tap:opt:rented",
+        address=address,
+        pincode="110091",
+    )
+    return chat
+
+
+@pytest.mark.parametrize(("language", "typed"), [("hi", "हाँ"), ("en", "yes"), ("hi", "tap")])
+def test_the_district_named_by_the_address_is_offered_and_taken(language: str, typed: str) -> None:
+    chat = at_domicile_district("मकान 22, गली 5, त्रिलोकपुरी", language)
+    east = catalogue()["domicile"].field("district").options[1]
+    assert east.id == "east"
+    assert chat.ids == ["opt:east"]
+    assert t(language, "suggested_option", option=east.label.get(language)) in chat.text
+    if typed == "tap":
+        chat.tap_id("opt:east")
+    else:
+        chat.send(typed)
+    assert chat.state.answers["district"] == "east"
+
+
+def test_another_district_can_still_be_chosen_by_number() -> None:
+    chat = at_domicile_district("मकान 22, गली 5, त्रिलोकपुरी")
+    chat.send("8")  # the eighth option: South
+    assert chat.state.answers["district"] == "south"
+
+
+def test_an_address_naming_no_place_offers_no_district() -> None:
+    chat = at_domicile_district("मकान 22, गली 5, नई बस्ती")
+    assert not chat.ids
+    chat.send("हाँ")  # nothing was offered: a "yes" is no district
+    assert "district" not in chat.state.answers

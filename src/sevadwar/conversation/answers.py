@@ -71,14 +71,18 @@ def read_answer(
     today: date,
     encrypt: Encrypt,
     answers: Mapping[str, Any] | None = None,
+    suggested: str | None = None,
 ) -> Answer:
-    """``answers`` are the form's answers so far ("जन्म से" counts from one of them)."""
+    """``answers`` are the form's answers so far ("जन्म से" counts from one of them);
+    ``suggested`` is the option the question offered from them, which a "yes" takes."""
     text = text.strip()
     kind = spec.type
     if kind is FieldType.CHOICE:
         chosen = _option_from_reply(spec, reply_id) or entities.match_option(
             text, spec.options, language
         )
+        if chosen is None and suggested and entities.parse_yes_no(text) is True:
+            chosen = suggested
         return Answer(chosen) if chosen else _error("error_choice")
     if kind is FieldType.MULTI_CHOICE:
         chosen_many = _options_from_text(spec, text, reply_id, language)

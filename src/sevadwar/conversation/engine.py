@@ -730,7 +730,25 @@ class _Turn:
         fields = self.applicable_fields(service, self.state.answers)
         spec = service.field(self.state.current or fields[0].id)
         number = next((i for i, f in enumerate(fields, 1) if f.id == spec.id), len(fields))
-        self.say(views.question(self.ctx, self.lang, spec, number, len(fields)))
+        suggested = self.suggested_option(service, spec)
+        self.say(
+            views.question(self.ctx, self.lang, spec, number, len(fields), suggested=suggested)
+        )
+
+    def suggested_option(self, service: Service, spec: FormField) -> str | None:
+        """For a question of places (the district), the option an address given earlier names:
+        "B-42, Sector 7, Rohini" → North West."""
+        if not spec.places:
+            return None
+        for earlier in service.fields:
+            if earlier.id == spec.id:
+                break
+            said = self.state.answers.get(earlier.id)
+            if earlier.type is FieldType.ADDRESS and isinstance(said, str):
+                named = entities.option_named_in(said, spec.options)
+                if named:
+                    return named
+        return None
 
     def current_field(self) -> FormField | None:
         service = self.service
@@ -776,6 +794,7 @@ class _Turn:
             today=self.ctx.today,
             encrypt=self.ctx.encrypt,
             answers=self.state.answers,
+            suggested=self.suggested_option(service, spec),
         )
         lacking = not spec.required and self.ctx.commands.says_lacking(self.text)
         if lacking and (not answer.ok or spec.type is FieldType.NAME):

@@ -251,7 +251,17 @@ def apply_buttons(ctx: Context, lang: str, service: Service, body: str) -> Butto
     )
 
 
-def question(ctx: Context, lang: str, spec: FormField, number: int, total: int) -> Outbound:
+def question(
+    ctx: Context,
+    lang: str,
+    spec: FormField,
+    number: int,
+    total: int,
+    *,
+    suggested: str | None = None,
+) -> Outbound:
+    """One question; ``suggested``: the option an earlier answer points to (a district from the
+    address), offered as a button and taken by a "yes"."""
     lines = [
         f"{ctx.t(lang, 'question_progress', number=number, total=total)} {spec.label.get(lang)}"
     ]
@@ -267,6 +277,14 @@ def question(ctx: Context, lang: str, spec: FormField, number: int, total: int) 
             Button("no", clip(ctx.t(lang, "no_label"), BUTTON)),
         )
         return Buttons(body=body, buttons=yes_no + skip)
+    option = next((o for o in spec.options if o.id == suggested), None)
+    if spec.type is FieldType.CHOICE and option is not None:
+        numbered = "\n".join(f"{i}. {o.label.get(lang)}" for i, o in enumerate(spec.options, 1))
+        hint = ctx.t(lang, "suggested_option", option=option.label.get(lang))
+        return Buttons(
+            body=f"{body}\n\n{numbered}\n\n{hint}",
+            buttons=(Button(f"opt:{option.id}", clip(option.label.get(lang), BUTTON)), *skip),
+        )
     if spec.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
         return _options_message(ctx, lang, spec, body, skip)
     if skip:

@@ -44,6 +44,7 @@ __all__ = [
     "mask_aadhaar",
     "mask_aadhaar_in",
     "match_option",
+    "option_named_in",
     "parse_aadhaar",
     "parse_amount",
     "parse_date",
@@ -269,6 +270,18 @@ def says_since_birth(text: str) -> bool:
     """ "जन्म से", "janam se hi", "since birth" — in answer to "for how many years…?"."""
     said = folded_text(text)
     return any(_contains(said, phrase) for phrase in lexicon().since_birth)
+
+
+def option_named_in(text: str, options: Sequence[Option]) -> str | None:
+    """The one option whose label or synonym ``text`` contains ("B-42, Sector 7, Rohini" names
+    North West), by words only: no numbers, no close spellings. None for none or several."""
+    said = folded_text(text)
+    named = {
+        option.id
+        for option in options
+        if any(len(p) > 2 and _contains(said, p) for p in _option_phrases(option))
+    }
+    return named.pop() if len(named) == 1 else None
 
 
 def _contains(haystack: str, needle: str) -> bool:
