@@ -83,6 +83,10 @@ VALID_AADHAAR = aadhaar_number()
         ("आज", TODAY),
         ("yesterday", date(2026, 11, 27)),
         ("12 march", date(2026, 3, 12)),
+        ("3 दिन पहले", date(2026, 11, 25)),  # a newborn's date of birth, as mothers say it
+        ("do din pehle", date(2026, 11, 26)),
+        ("5 days ago", date(2026, 11, 23)),
+        ("१० दिन पहले", date(2026, 11, 18)),
     ],
 )
 def test_parse_date_reads_many_formats(text: str, expected: date) -> None:
@@ -92,6 +96,8 @@ def test_parse_date_reads_many_formats(text: str, expected: date) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "400 din pehle",  # "days ago" counts up to a year
+        "3 din",
         "31/02/2024",
         "29/02/2023",
         "32/01/2020",

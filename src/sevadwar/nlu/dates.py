@@ -163,10 +163,24 @@ def date_spans(text: str, today: date, prefer_future: bool) -> list[tuple[int, i
     if not hits:
         phrase = " ".join(t.fold for t in words)
         days = lexicon().relative_days.get(phrase)
+        if days is None and (ago := _days_ago(words)) is not None:
+            days = -ago
         if days is not None:
             hits.append((0, len(text), today + timedelta(days=days)))
     hits.sort(key=lambda hit: hit[0])
     return hits
+
+
+def _days_ago(words: Sequence[Token]) -> int | None:
+    """ "3 दिन पहले", "do din pehle", "5 days ago" → 3, 2, 5 (a whole answer, up to a year)."""
+    lex = lexicon()
+    if len(words) != 3 or words[1].fold not in lex.day_words or words[2].fold not in lex.ago_words:
+        return None
+    said = words[0]
+    count = int(said.raw) if said.raw.isdecimal() else lex.units.get(said.fold)
+    if count is None or count != int(count) or not 0 < count <= 366:
+        return None
+    return int(count)
 
 
 def _token_spans(text: str, words: Sequence[Token]) -> list[tuple[int, int]]:

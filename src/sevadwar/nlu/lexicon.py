@@ -108,6 +108,8 @@ class Lexicon:
     address_links: frozenset[str]
     ordinals: MappingProxyType[str, int]
     relative_days: MappingProxyType[str, int]
+    day_words: frozenset[str]  # folded: "din", "days" in "3 din pehle"
+    ago_words: frozenset[str]  # folded: "pehle", "ago"
 
 
 def _numbered(table: dict[Any, Any], where: str) -> MappingProxyType[str, int]:
@@ -173,4 +175,6 @@ def lexicon() -> Lexicon:
         address_links=_folded_set(data["addresses"]["links"], "addresses.links"),
         ordinals=_numbered(data["ordinals"], "ordinals"),
         relative_days=_numbered(data["relative_days"], "relative_days"),
+        day_words=_folded_set(data["days_ago"]["days"], "days_ago.days"),
+        ago_words=_folded_set(data["days_ago"]["ago"], "days_ago.ago"),
     )
