@@ -37,6 +37,28 @@ def at(field_id: str, language: str = "en", **answers: str) -> Chat:
     return form(language).answer_until(field_id, **answers)
 
 
+DOMICILE = {  # a whole domicile form, answered in Hindi
+    "applicant_name": "सुनीता देवी",
+    "father_name": "राम प्रसाद",
+    "mother_name": "कमला देवी",
+    "gender": "tap:opt:female",
+    "date_of_birth": "15/08/1995",
+    "years_in_delhi": "10",
+    "housing": "tap:opt:rented",
+    "address": "मकान 45, गली 3, संगम विहार",
+    "pincode": "110080",
+    "district": "tap:opt:south",
+    "aadhaar": "tap:skip",
+    "alternate_mobile": "tap:skip",
+}
+
+
+def domicile(until: str | None, language: str = "hi", **changes: str) -> Chat:
+    """A citizen applying for a domicile certificate, answered up to ``until``."""
+    chat = Chat().onboard(language).apply("domicile")
+    return chat.answer_until(until, **{**DOMICILE, **changes})
+
+
 def label(field_id: str, language: str) -> str:
     return sample_service().field(field_id).label.get(language)
 
@@ -695,15 +717,7 @@ def test_a_wrong_aadhaar_is_not_kept() -> None:
 def test_since_birth_for_years_in_delhi_counts_from_the_date_of_birth(
     language: str, typed: str
 ) -> None:
-    chat = Chat().onboard(language).apply("domicile")
-    chat.answer_until(
-        "years_in_delhi",
-        applicant_name="सुनीता देवी",
-        father_name="राम प्रसाद",
-        mother_name="कमला देवी",
-        gender="tap:opt:female",
-        date_of_birth="15 अगस्त 1995",
-    )
+    chat = domicile("years_in_delhi", language, date_of_birth="15 अगस्त 1995")
     chat.send(typed)
     years = chat.now.year - 1995 - ((chat.now.month, chat.now.day) < (8, 15))
     assert chat.state.answers["years_in_delhi"] == years
@@ -764,22 +778,7 @@ def test_the_same_file_can_count_for_another_document(language: str, typed: str)
 
 
 def test_one_fitting_file_already_sent_is_used_at_once() -> None:
-    chat = Chat().onboard("hi").apply("domicile")
-    chat.answer_until(
-        None,
-        applicant_name="सुनीता देवी",
-        father_name="राम प्रसाद",
-        mother_name="कमला देवी",
-        gender="tap:opt:female",
-        date_of_birth="15/08/1995",
-        years_in_delhi="10",
-        housing="tap:opt:rented",
-        address="मकान 45, गली 3, संगम विहार",
-        pincode="110080",
-        district="tap:opt:south",
-        aadhaar="tap:skip",
-        alternate_mobile="tap:skip",
-    )
+    chat = domicile(None)
     chat.photo()
     assert chat.state.current == "identity_proof"
     chat.send("वही")
@@ -808,8 +807,7 @@ def test_text_at_a_later_document_step_mentions_that_a_sent_file_can_count() -> 
 
 
 def test_a_name_given_in_a_sentence_is_stored_alone() -> None:
-    chat = Chat().onboard("hi").apply("domicile")
-    chat.answer_until(
+    chat = domicile(
         "gender",
         applicant_name="मेरा नाम सुनीता देवी है",
         father_name="पापा का नाम राम प्रसाद",
@@ -931,20 +929,7 @@ def test_words_while_the_back_is_awaited_ask_for_the_back_again() -> None:
 
 
 def at_domicile_district(address: str, language: str = "hi") -> Chat:
-    chat = Chat().onboard(language).apply("domicile")
-    chat.answer_until(
-        "district",
-        applicant_name="सुनीता देवी",
-        father_name="राम प्रसाद",
-        mother_name="कमला देवी",
-        gender="tap:opt:female",
-        date_of_birth="15/08/1995",
-        years_in_delhi="10",
-        housing="tap:opt:rented",
-        address=address,
-        pincode="110091",
-    )
-    return chat
+    return domicile("district", language, address=address, pincode="110091")
 
 
 @pytest.mark.parametrize(("language", "typed"), [("hi", "हाँ"), ("en", "yes"), ("hi", "tap")])

@@ -34,7 +34,8 @@ def name_in(text: str) -> str:
 
 
 def address_in(text: str) -> str:
-    """ "मेरा पता है: मकान नं. 45, संगम विहार" → "मकान नं. 45, संगम विहार" (the first 3 words only)."""
+    """ "मेरा पता है: मकान नं. 45, संगम विहार" → "मकान नं. 45, संगम विहार" (a marker among the
+    first three words: "… Pata Colony" later on is part of the address)."""
     lex = lexicon()
     words = text.split()
     folded = [folded_text(w) for w in words]
