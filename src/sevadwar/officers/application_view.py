@@ -132,15 +132,20 @@ def _document_label(service: Service, document: Document, t: Texts, also: list[s
     return " · ".join(labels)
 
 
-def _slots_by_file(submitted: dict[str, Any]) -> dict[int, list[str]]:
-    """Document id → the service's documents it was sent for (one file may serve several)."""
+def _files_of(submitted: dict[str, Any]) -> tuple[dict[int, list[str]], set[int]]:
+    """Document id → the service's documents it was sent for (one file may serve several), and
+    the ids that are the back of a two-sided card."""
     slots: dict[int, list[str]] = {}
+    backs: set[int] = set()
     for spec_id, info in submitted.items():
-        sides = [info, info.get("back")] if isinstance(info, dict) else []
-        for side in sides:  # a two-sided card: its front and its back
+        if not isinstance(info, dict):
+            continue
+        for side, is_back in ((info, False), (info.get("back"), True)):
             if isinstance(side, dict) and str(side.get("document_id", "")).isdigit():
                 slots.setdefault(int(side["document_id"]), []).append(spec_id)
-    return slots
+                if is_back:
+                    backs.add(int(side["document_id"]))
+    return slots, backs
 
 
 def sla_clock(application: Application, now: datetime) -> SlaClock:
@@ -212,14 +217,7 @@ def build_view(
     stage = next((s for s in service.workflow.stages if s.id == application.stage), None)
     documents = application_documents(session, application)
     submitted = application.answers.get("documents", {}) or {}
-    slots = _slots_by_file(submitted)
-    backs = {  # the second photo of a two-sided card
-        int(info["back"]["document_id"])
-        for info in submitted.values()
-        if isinstance(info, dict)
-        and isinstance(info.get("back"), dict)
-        and str(info["back"].get("document_id", "")).isdigit()
-    }
+    slots, backs = _files_of(submitted)
     provided = {d.spec_id for d in documents} | {s for d in documents for s in slots.get(d.id, [])}
     missing = [
         spec.label.get(t.language)
