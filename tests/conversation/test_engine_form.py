@@ -957,3 +957,19 @@ def test_an_address_naming_no_place_offers_no_district() -> None:
     assert not chat.ids
     chat.send("हाँ")  # nothing was offered: a "yes" is no district
     assert "district" not in chat.state.answers
+
+
+def test_going_back_to_a_reused_file_asks_again_for_where_it_was_reused() -> None:
+    chat = at_marriage_proof()
+    chat.send("same")
+    chat.tap_id("reuse:id_proof")
+    assert chat.state.current == "extra_proof"
+    chat.send("back")  # to the marriage certificate: the identity proof keeps its file
+    assert chat.state.current == "marriage_proof" and "id_proof" in chat.state.documents
+    chat.send("back")  # the photo
+    chat.send("back")  # the identity proof
+    assert chat.state.current == "id_proof"
+    assert "marriage_proof" not in chat.state.documents  # it was the identity proof's file
+    chat.pdf()  # a new identity proof: the old file is replaced
+    chat.photo()
+    assert chat.state.current == "marriage_proof"
